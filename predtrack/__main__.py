@@ -1,0 +1,3 @@
+from predtrack.cli import main
+
+main()

@@ -1,0 +1,164 @@
+"""Database tables (SQLModel). See DESIGN.md for the words.
+
+Conventions:
+- Datetimes are timezone-aware UTC; deadlines and stated/resolved dates are plain dates.
+- A prediction carries its *current* outcome (`outcome`, `outcome_value`, `resolved_on`)
+  besides the full history in `resolution`: the due query and scoring over a million rows
+  then read one table, and a resolve is one conditional UPDATE (`WHERE outcome IS NULL`)
+  that lets exactly one of two racing processes win.
+- `event` rows are never updated or deleted, and carry no foreign key, so they outlive a
+  deleted prediction and keep what it was.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+# Named constraints make Alembic batch migrations on SQLite (which rebuild tables) reliable.
+SQLModel.metadata.naming_convention = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+OUTCOME_WORDS = ("yes", "no", "ambiguous", "annulled")
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Source(SQLModel, table=True):
+    """Who made a forecast: a person, an organisation or an outlet."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(200), nullable=False, unique=True))
+    kind: str = Field(default="unknown", max_length=20)  # person | organisation | outlet | unknown
+    organisation_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("source.id", ondelete="SET NULL"), nullable=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class SourceAlias(SQLModel, table=True):
+    """Another name for a source ("Meta Platforms" for "Meta"), left behind by a merge or rename."""
+
+    __tablename__ = "source_alias"
+    alias: str = Field(sa_column=Column(String(200), primary_key=True))
+    source_id: int = Field(sa_column=Column(Integer, ForeignKey("source.id", ondelete="CASCADE"), nullable=False, index=True))
+
+
+class Article(SQLModel, table=True):
+    """Where forecasts were stated."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str | None = Field(default=None, sa_column=Column(String(2000), nullable=True, unique=True))
+    title: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    outlet: str | None = Field(default=None, max_length=200)
+    author: str | None = Field(default=None, max_length=200)
+    published: date | None = None
+    seed: str | None = Field(default=None, max_length=200)
+    notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+
+
+class Prediction(SQLModel, table=True):
+    """A claim about the future that can be resolved."""
+
+    __table_args__ = (
+        # The due query: unresolved and deadline before the as-of date.
+        Index("ix_prediction_open_deadline", "outcome", "deadline"),
+    )
+
+    id: str = Field(sa_column=Column(String(120), primary_key=True))
+    claim: str = Field(sa_column=Column(Text, nullable=False))
+    criteria: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    deadline: date | None = None
+    deadline_text: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    deadline_vague: bool = False
+    notes: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    owner: str | None = Field(default=None, max_length=320)
+    article_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("article.id", ondelete="SET NULL"), nullable=True, index=True)
+    )
+    created_at: datetime = Field(default_factory=utcnow)
+    updated_at: datetime = Field(default_factory=utcnow)
+    # Current resolution (history in `resolution`); NULL outcome = unresolved.
+    outcome: str | None = Field(default=None, max_length=20)
+    outcome_value: float | None = None  # 1.0 yes, 0.0 no, fraction; NULL for ambiguous/annulled
+    resolved_on: date | None = None
+    # Nag bookkeeping: a new deadline or an unresolve starts a fresh series of nag rounds.
+    nag_series: int = 0
+    snoozed_until: datetime | None = None
+
+
+class PredictionTag(SQLModel, table=True):
+    __tablename__ = "prediction_tag"
+    prediction_id: str = Field(sa_column=Column(String(120), ForeignKey("prediction.id", ondelete="CASCADE"), primary_key=True))
+    tag: str = Field(sa_column=Column(String(100), primary_key=True, index=True))
+
+
+class Forecast(SQLModel, table=True):
+    """One source's probability that a prediction resolves YES, stated on a date."""
+
+    __table_args__ = (Index("ix_forecast_prediction_source", "prediction_id", "source_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    prediction_id: str = Field(sa_column=Column(String(120), ForeignKey("prediction.id", ondelete="CASCADE"), nullable=False))
+    source_id: int = Field(sa_column=Column(Integer, ForeignKey("source.id", ondelete="RESTRICT"), nullable=False, index=True))
+    probability: float
+    probability_kind: str = Field(default="stated", max_length=10)  # stated | inferred
+    probability_text: str | None = Field(default=None, max_length=200)  # the words it came from
+    stated: date
+    quote: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    article_id: int | None = Field(
+        default=None, sa_column=Column(Integer, ForeignKey("article.id", ondelete="SET NULL"), nullable=True)
+    )
+    withdrawn_at: datetime | None = None
+    created_at: datetime = Field(default_factory=utcnow)
+
+
+class Resolution(SQLModel, table=True):
+    """Every resolution ever recorded; the current one has `superseded_at` NULL."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    prediction_id: str = Field(sa_column=Column(String(120), ForeignKey("prediction.id", ondelete="CASCADE"), nullable=False, index=True))
+    outcome: str = Field(max_length=20)  # yes | no | ambiguous | annulled | a number as text
+    outcome_value: float | None = None
+    resolved_on: date
+    recorded_by: str = Field(max_length=200)
+    recorded_at: datetime = Field(default_factory=utcnow)
+    note: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    evidence: str = Field(default="[]", sa_column=Column(Text, nullable=False, default="[]"))  # JSON list of URLs
+    superseded_at: datetime | None = None
+
+
+class Event(SQLModel, table=True):
+    """Append-only log of every change: who, when, what."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(default_factory=utcnow, index=True)
+    actor: str = Field(max_length=200)
+    action: str = Field(max_length=40)  # add, forecast, resolve, unresolve, edit, delete, import, ...
+    prediction_id: str | None = Field(default=None, sa_column=Column(String(120), nullable=True, index=True))
+    details: str = Field(default="{}", sa_column=Column(Text, nullable=False, default="{}"))  # JSON
+
+
+__all__ = [
+    "Article",
+    "Event",
+    "Forecast",
+    "MetaData",
+    "OUTCOME_WORDS",
+    "Prediction",
+    "PredictionTag",
+    "Resolution",
+    "Source",
+    "SourceAlias",
+    "UniqueConstraint",
+    "utcnow",
+]
