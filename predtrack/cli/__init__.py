@@ -89,4 +89,19 @@ def cli(ctx: click.Context, db_url: str | None, config_path: str | None) -> None
 
 
 def main() -> None:
-    cli(prog_name="predtrack")
+    """Run the CLI; an unexpected error becomes one line (PREDTRACK_DEBUG=1 shows the traceback)."""
+    import os
+
+    try:
+        cli(prog_name="predtrack", standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        click.echo("interrupted", err=True)
+        raise SystemExit(130) from None
+    except Exception as exc:  # a bug or an unreachable database: still no traceback by default
+        if os.environ.get("PREDTRACK_DEBUG"):
+            raise
+        message = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        click.echo(f"Error: {message} (set PREDTRACK_DEBUG=1 to see the traceback)", err=True)
+        raise SystemExit(1) from None
