@@ -162,3 +162,68 @@ __all__ = [
     "UniqueConstraint",
     "utcnow",
 ]
+
+
+# --- Nags (outbox) ---
+
+
+class NagOutbox(SQLModel, table=True):
+    """One nag to deliver: a prediction, a round of it, a channel and a recipient.
+
+    The unique key is what "once" means: a duplicate enqueue is a no-op. `series` and
+    `deadline` tell a fresh series of rounds (new deadline, unresolve) from the old one;
+    `due_on` is the local date the round fell due (rounds after a snooze fall on other dates).
+    status: pending -> sent | superseded (a newer round of the same prediction went out in
+    the same digest) | cancelled (resolved, rescheduled, snoozed, or an unusable address).
+    A pending row with `claimed_at` set is being delivered; the claim expires after a lease.
+    """
+
+    __tablename__ = "nag_outbox"
+    __table_args__ = (
+        UniqueConstraint(
+            "prediction_id", "channel", "recipient", "series", "deadline", "kind", "due_on",
+            name="uq_nag_outbox_key",
+        ),
+        Index("ix_nag_outbox_claimable", "status", "channel", "claimed_at"),
+        Index("ix_nag_outbox_claimed_by", "claimed_by", "channel", "recipient"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    prediction_id: str = Field(sa_column=Column(String(120), ForeignKey("prediction.id", ondelete="CASCADE"), nullable=False))
+    series: int
+    deadline: date
+    kind: str = Field(max_length=10)  # heads-up | round | weekly
+    round: int  # 1, 2, ... for kind=round: how many rounds overdue the prediction is; 0 otherwise
+    due_on: date
+    channel: str = Field(max_length=10)  # email | markdown | stdout
+    recipient: str = Field(max_length=320)  # an address, or "team" for markdown and stdout
+    status: str = Field(default="pending", max_length=12)
+    enqueued_at: datetime
+    claimed_at: datetime | None = None
+    claimed_by: str | None = Field(default=None, max_length=120)
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    sent_at: datetime | None = None
+    digest_id: str | None = Field(default=None, max_length=80)
+
+
+class NagAttempt(SQLModel, table=True):
+    """One try at delivering one digest: what `predtrack nags` shows, and where backoff comes from."""
+
+    __tablename__ = "nag_attempt"
+    __table_args__ = (Index("ix_nag_attempt_recipient", "channel", "recipient", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    channel: str = Field(max_length=10)
+    recipient: str = Field(max_length=320)
+    digest_id: str = Field(max_length=80)
+    items: int  # predictions in the digest, including those past digest_limit
+    ok: bool
+    error: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    retry_after: datetime | None = None
+    process: str = Field(max_length=120)
+    target: str | None = Field(default=None, sa_column=Column(Text, nullable=True))  # e.g. the markdown file
+
+
+__all__ += ["NagAttempt", "NagOutbox"]
