@@ -1,0 +1,1115 @@
+"""Article text to candidate forecasts, for a person to review.
+
+Pure: bytes or text in, candidates out. No database, no network, no model to download.
+The published date is an argument (or read from the article's own dateline); deadlines are
+read relative to it by `when`, probabilities by `likelihood`.
+
+How a sentence becomes a candidate (rules, not a trained model, so that a reviewer can see
+why each candidate was proposed):
+- every cue found adds weight: a future modal ("will", "won't", "going to"), an expectation or
+  plan verb ("expects", "is expected to", "predicts", "plans to", "hopes to", "is set to"),
+  an estimative word ("likely", "probably", "inevitably"), a stated chance ("a 70% chance"),
+  a deadline after the published date ("by Q2 2027", "in the coming weeks"); hedges that are
+  not forecasts on their own ("may", "could", "would") add half;
+- questions, "whether ... will become clearer", "the real test will be ..." and
+  "remains to be seen" are framing, never candidates;
+- a sentence whose weight reaches 1 is a candidate; `score` is that weight.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from html.parser import HTMLParser
+from typing import Any, Iterable
+
+from predtrack.errors import PredtrackError
+
+# --------------------------------------------------------------------------------------
+# Errors
+
+
+class UnreadableArticle(PredtrackError):
+    """The article is empty, binary, or not text in any encoding we can read."""
+
+
+# --------------------------------------------------------------------------------------
+# Reading an article: bytes -> text (+ what the page says about itself)
+
+
+@dataclass
+class Article:
+    """An article as plain text (one block per line) with what it says about itself."""
+
+    text: str
+    title: str | None = None
+    author: str | None = None
+    outlet: str | None = None
+    published: date | None = None
+    published_text: str | None = None
+    url: str | None = None
+    is_html: bool = False
+
+
+# Bytes that never appear in text; a few in a file mean it is binary or mis-decoded.
+_CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+
+
+def decode_article(data: bytes) -> str:
+    """Bytes to text: a BOM wins, then UTF-8, then the charset an HTML page declares, then
+    Windows-1252 (what most non-UTF-8 English web text is). Binary data is refused."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError:
+            raise UnreadableArticle("the article is not text: it starts like UTF-16 but does not decode") from None
+    if b"\x00" in data:
+        raise UnreadableArticle("the article is binary (it contains NUL bytes), not text or HTML")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = None
+        declared = re.search(rb"""<meta[^>]+charset\s*=\s*["']?([\w-]+)""", data[:4096], re.I)
+        for encoding in ([declared.group(1).decode("ascii")] if declared else []) + ["cp1252"]:
+            try:
+                text = data.decode(encoding)
+                break
+            except (UnicodeDecodeError, LookupError):
+                continue
+        if text is None:
+            raise UnreadableArticle("the article is not text: it is neither UTF-8 nor Windows-1252")
+    sample = text[:20000]
+    if sample and len(_CONTROL_CHARS.findall(sample)) > max(2, len(sample) // 100):
+        raise UnreadableArticle("the article is binary (too many control characters), not text or HTML")
+    return text
+
+
+_HTML_SIGNS = re.compile(r"<(?:!doctype\s+html|html|head|body|article|p|div|h[1-6]|br|title|meta)\b", re.I)
+
+
+def looks_like_html(text: str) -> bool:
+    return bool(_HTML_SIGNS.search(text[:5000]))
+
+
+class _TextFromHTML(HTMLParser):
+    """Visible text with one block per line; keeps the title, byline and date the page declares."""
+
+    SKIP = {"script", "style", "noscript", "template", "svg", "nav", "aside", "footer", "form", "button", "select", "iframe", "head"}
+    BLOCK = {
+        "p", "div", "section", "article", "main", "header", "br", "li", "ul", "ol", "tr", "td", "th",
+        "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "figure", "figcaption",
+        "dd", "dt", "dl", "hr", "address", "time", "caption",
+    }
+    VOID = {"br", "hr", "img", "meta", "link", "input", "source", "area", "base", "col", "embed", "wbr", "track", "param"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skip_depth = 0
+        self.skip_stack: list[str] = []
+        self.in_title = False
+        self.title_parts: list[str] = []
+        self.in_h1 = False
+        self.h1_parts: list[str] = []
+        self.h1: str | None = None
+        self.meta: dict[str, str] = {}
+        self.time_datetime: str | None = None
+        self.in_ld_json = False
+        self.ld_json: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k.lower(): (v or "") for k, v in attrs}
+        if tag == "meta":
+            key = (a.get("property") or a.get("name") or a.get("itemprop") or "").lower()
+            if key and "content" in a and key not in self.meta:
+                self.meta[key] = a["content"].strip()
+            return
+        if tag == "link" and "canonical" in a.get("rel", "").lower() and a.get("href"):
+            self.meta.setdefault("canonical", a["href"])
+            return
+        if tag == "title":
+            self.in_title = True
+            return
+        if tag == "script" and "ld+json" in a.get("type", "").lower():
+            self.in_ld_json = True
+        if tag == "time" and a.get("datetime") and self.time_datetime is None:
+            self.time_datetime = a["datetime"]
+        if tag in self.SKIP and tag not in self.VOID:
+            self.skip_depth += 1
+            self.skip_stack.append(tag)
+            return
+        if tag == "h1" and self.h1 is None:
+            self.in_h1 = True
+        if tag in self.BLOCK and not self.skip_depth:
+            self.parts.append("\n")
+        if tag == "li" and not self.skip_depth:
+            self.parts.append("- ")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in self.VOID:
+            self.handle_endtag(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "title":
+            self.in_title = False
+            return
+        if tag == "script":
+            self.in_ld_json = False
+        if self.skip_stack and tag == self.skip_stack[-1]:
+            self.skip_stack.pop()
+            self.skip_depth -= 1
+            return
+        if tag == "h1" and self.in_h1:
+            self.in_h1 = False
+            self.h1 = " ".join("".join(self.h1_parts).split()) or None
+        if tag in self.BLOCK and not self.skip_depth:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self.in_title:
+            self.title_parts.append(data)
+            return
+        if self.in_ld_json:
+            self.ld_json.append(data)
+            return
+        if self.skip_depth:
+            return
+        if self.in_h1:
+            self.h1_parts.append(data)
+        self.parts.append(data)
+
+    def text(self) -> str:
+        lines = [" ".join(line.split()) for line in "".join(self.parts).split("\n")]
+        return "\n".join(line for line in lines if line)
+
+
+def read_article(data: bytes) -> Article:
+    """Bytes of a plain-text or HTML article to an Article; raise UnreadableArticle."""
+    if not data.strip():
+        raise UnreadableArticle("the article is empty")
+    raw = decode_article(data).replace("\r\n", "\n").replace("\r", "\n")
+    if looks_like_html(raw):
+        article = _article_from_html(raw)
+    else:
+        article = _article_from_text(raw)
+    if not article.text.strip():
+        raise UnreadableArticle("the article has no text (nothing left after removing markup)")
+    return article
+
+
+def _article_from_html(raw: str) -> Article:
+    parser = _TextFromHTML()
+    try:
+        parser.feed(raw)
+        parser.close()
+    except Exception:  # html.parser is lenient; this is only a guard against odd input
+        pass
+    text = parser.text()
+    meta = parser.meta
+    title = meta.get("og:title") or parser.h1 or " ".join("".join(parser.title_parts).split()) or None
+    author = meta.get("author") or meta.get("article:author") or meta.get("byl") or None
+    if author and author.lower().startswith("by "):
+        author = author[3:].strip()
+    if author and author.startswith("http"):
+        author = None
+    outlet = meta.get("og:site_name") or meta.get("application-name") or None
+    url = meta.get("og:url") or meta.get("canonical") or None
+    published, published_text = None, None
+    ld = "".join(parser.ld_json)
+    for candidate in (
+        meta.get("article:published_time"),
+        meta.get("datepublished"),
+        meta.get("date"),
+        meta.get("dc.date"),
+        meta.get("pubdate"),
+        _json_date(ld, "datePublished"),
+        parser.time_datetime,
+    ):
+        published = _iso_prefix_date(candidate)
+        if published:
+            published_text = candidate
+            break
+    from_text = _article_from_text(text)
+    if published is None:
+        published, published_text = from_text.published, from_text.published_text
+    return Article(
+        text=text,
+        title=title or from_text.title,
+        author=author or from_text.author,
+        outlet=outlet,
+        published=published,
+        published_text=published_text,
+        url=url,
+        is_html=True,
+    )
+
+
+def _json_date(ld: str, key: str) -> str | None:
+    found = re.search(r'"%s"\s*:\s*"([^"]+)"' % key, ld)
+    return found.group(1) if found else None
+
+
+def _iso_prefix_date(value: str | None) -> date | None:
+    if not value:
+        return None
+    found = re.match(r"\s*(\d{4}-\d{2}-\d{2})", value)
+    if not found:
+        return None
+    try:
+        return date.fromisoformat(found.group(1))
+    except ValueError:
+        return None
+
+
+# Lines that are site chrome, never a title.
+_CHROME = re.compile(
+    r"^(?:skip to (?:main )?content|faq|menu|home|search|subscribe|sign in|log in|share|advertisement|"
+    r"comments?|loading comments.*|add a comment|discussion|related stories|more in \w+|\d+ min read)$",
+    re.I,
+)
+
+
+def _article_from_text(raw: str) -> Article:
+    lines = [" ".join(line.split()) for line in raw.split("\n")]
+    head = [line for line in lines if line][:15]
+    return Article(
+        text="\n".join(lines).strip(),
+        title=_guess_title(head),
+        author=_find_byline(head),
+        published=(found := find_published_date(lines))[0],
+        published_text=found[1],
+    )
+
+
+def _guess_title(head: list[str]) -> str | None:
+    for line in head[:8]:
+        if _CHROME.match(line) or _BYLINE.match(line) or _DATE_LINE.match(line):
+            continue
+        words = line.split()
+        if 3 <= len(words) <= 25 and not line.endswith((".", ":")):
+            return line
+    for line in head:
+        if not _CHROME.match(line):
+            first = split_sentences(line)
+            title = first[0] if first else line
+            return title if len(title) <= 150 else title[:147].rstrip() + "..."
+    return None
+
+
+_BYLINE = re.compile(
+    r"^(?:by|written by|words by|story by)\s+"
+    r"(?P<name>[A-Z][\w.'’-]*(?:\s+(?:[A-Z][\w.'’-]*|de|del|van|von|der|da|di|la|le|bin|al|and|&))*)",
+    re.I,
+)
+
+
+def _find_byline(head: list[str]) -> str | None:
+    for line in head:
+        found = _BYLINE.match(line)
+        if found:
+            name = re.sub(r"\s+(?:and|&)$", "", found.group("name")).strip()
+            # "By Jane Doe" but not "By the end of the year ..."
+            if name[:1].isupper() and len(name.split()) <= 8:
+                return name
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# The published date an article states about itself
+
+_MONTHS = {
+    "jan": 1, "january": 1, "feb": 2, "february": 2, "mar": 3, "march": 3, "apr": 4, "april": 4,
+    "may": 5, "jun": 6, "june": 6, "jul": 7, "july": 7, "aug": 8, "august": 8, "sep": 9, "sept": 9,
+    "september": 9, "oct": 10, "october": 10, "nov": 11, "november": 11, "dec": 12, "december": 12,
+}
+_MONTH = r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?"
+_DATE = (
+    r"(?:(?P<m1>%(m)s)\s+(?P<d1>\d{1,2})(?:st|nd|rd|th)?,?\s+(?P<y1>\d{4})"
+    r"|(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m2>%(m)s),?\s+(?P<y2>\d{4})"
+    r"|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2}))" % {"m": _MONTH}
+)
+_PUBLISHED = re.compile(r"\b(?P<label>published|posted|first published|updated|last updated|date)\s*(?:on|at|:)?\s*(?:\w+day,?\s+)?" + _DATE, re.I)
+_DATE_LINE = re.compile(r"^(?:[^\w]*(?:\w+day,?\s+)?" + _DATE + r")\b", re.I)
+_DATELINE = re.compile(r"^[A-Z][A-Za-z.' ]{1,40}(?:\s*\([A-Za-z .]+\))?,\s*(?:\w+day,?\s+)?" + _DATE + r"\s*(?:[-—–]|/)", re.I)
+
+
+def _date_from_match(found: re.Match) -> date | None:
+    g = found.groupdict()
+    try:
+        if g.get("y1"):
+            return date(int(g["y1"]), _MONTHS[g["m1"].lower().rstrip(".")], int(g["d1"]))
+        if g.get("y2"):
+            return date(int(g["y2"]), _MONTHS[g["m2"].lower().rstrip(".")], int(g["d2"]))
+        if g.get("y3"):
+            return date(int(g["y3"]), int(g["m3"]), int(g["d3"]))
+    except (ValueError, KeyError):
+        return None
+    return None
+
+
+def find_published_date(lines: list[str]) -> tuple[date | None, str | None]:
+    """The date an article says it was published, from its head only.
+
+    Accepted: "Published April 8, 2026" (also posted/updated; published wins), a short line
+    near the top that is or starts with a date ("April 8, 2026 | 10:00 ET", "By Jane Doe |
+    8 April 2026"), a dateline ("SAN FRANCISCO, April 8, 2026 -"). A date in the body
+    ("Meta released Muse Spark on April 8, 2026") is an event, not the publication date.
+    """
+    head = [line for line in lines if line.strip()][:20]
+    updated: tuple[date | None, str | None] = (None, None)
+    for line in head:
+        for found in _PUBLISHED.finditer(line):
+            day = _date_from_match(found)
+            if day is None:
+                continue
+            if "updated" in found.group("label").lower():
+                updated = updated if updated[0] else (day, found.group(0))
+                continue
+            return day, found.group(0)
+    if updated[0]:
+        return updated
+    for line in head[:12]:
+        short = len(line.split()) <= 14
+        found = _DATELINE.match(line) or (_DATE_LINE.match(line) if short else None)
+        if found is None and short and (_BYLINE.match(line) or "|" in line or "·" in line):
+            found = re.search(_DATE, line, re.I)
+        if found:
+            day = _date_from_match(found)
+            if day:
+                return day, found.group(0).strip(" -—–/")
+    return None, None
+
+
+# --------------------------------------------------------------------------------------
+# Sentences
+
+_ABBREVIATIONS = {
+    "mr", "mrs", "ms", "dr", "prof", "sr", "jr", "st", "mt", "inc", "ltd", "co", "corp", "plc", "llc",
+    "vs", "etc", "e.g", "i.e", "al", "approx", "est", "fig", "no", "nos", "vol", "gov", "sen", "rep",
+    "gen", "lt", "col", "capt", "sgt", "rev", "hon", "pres", "jan", "feb", "mar", "apr", "jun", "jul",
+    "aug", "sep", "sept", "oct", "nov", "dec", "u.s", "u.k", "u.n", "e.u", "a.i", "ph.d", "p.m", "a.m",
+    "dept", "univ", "assn", "bros", "mass", "calif", "wash", "fla", "ariz", "ore", "pa", "va", "ga",
+}
+_BOUNDARY = re.compile(r"([.!?…]+)([\"”’')\]]*)(\s+)(?=[\"“‘'(\[]?[A-Z0-9])")
+_BULLET = re.compile(r"^\s*(?:[-*•–—▪●]|\d{1,2}[.)])\s+")
+# A line that ends like this continues on the next one (hard-wrapped text).
+_CONTINUES = re.compile(
+    r"(?:,|\b(?:a|an|the|to|of|and|or|but|in|on|at|by|for|with|from|that|which|who|will|would|is|are|was|were|as|than|its|their|his|her|this|these|those|said|says|not))$",
+    re.I,
+)
+
+
+def split_sentences(block: str) -> list[str]:
+    """Split one paragraph into sentences; abbreviations, initials and decimals stay whole."""
+    sentences: list[str] = []
+    start = 0
+    for found in _BOUNDARY.finditer(block):
+        end = found.end(2)
+        before = block[start:found.start(1)]
+        last_word = before.rsplit(None, 1)[-1] if before.split() else ""
+        token = last_word.lstrip("\"“‘'([").lower()
+        if found.group(1) == ".":
+            if token in _ABBREVIATIONS or re.fullmatch(r"[a-z]", token) or re.fullmatch(r"(?:[a-z]\.)+[a-z]", token):
+                continue
+        sentence = block[start:end].strip()
+        if sentence:
+            sentences.append(sentence)
+        start = found.end(3)
+    rest = block[start:].strip()
+    if rest:
+        sentences.append(rest)
+    return sentences
+
+
+@dataclass(frozen=True)
+class Sentence:
+    text: str
+    line: int  # 1-based line of the article text where the sentence starts
+    heading: bool = False
+
+
+def blocks(text: str) -> list[tuple[int, str]]:
+    """Paragraph blocks with their first line number: hard-wrapped lines are joined, bullets
+    and table cells become blocks of their own."""
+    result: list[tuple[int, str]] = []
+    current: list[str] = []
+    current_line = 0
+    for number, raw in enumerate(text.split("\n"), start=1):
+        line = " ".join(raw.split())
+        if not line:
+            if current:
+                result.append((current_line, " ".join(current)))
+                current = []
+            continue
+        if line.startswith("|") and line.endswith("|"):
+            if current:
+                result.append((current_line, " ".join(current)))
+                current = []
+            for cell in line.strip("|").split("|"):
+                cell = cell.strip()
+                if cell and not re.fullmatch(r"[-:\s]+", cell):
+                    result.append((number, cell))
+            continue
+        line = _BULLET.sub("", line)
+        starts_lower = line[:1].islower()
+        if current and (_CONTINUES.search(current[-1]) or starts_lower) and not _BULLET.match(raw):
+            current.append(line)
+            continue
+        if current:
+            result.append((current_line, " ".join(current)))
+        current, current_line = [line], number
+    if current:
+        result.append((current_line, " ".join(current)))
+    return result
+
+
+def sentences_of(text: str) -> list[Sentence]:
+    out: list[Sentence] = []
+    for line, block in blocks(text):
+        parts = split_sentences(block)
+        is_heading = len(parts) == 1 and not re.search(r"[.!?…:\"”]$", block) and len(block.split()) <= 20
+        out.extend(Sentence(part, line, is_heading) for part in parts)
+    return out
+
+
+# --------------------------------------------------------------------------------------
+# Cues: why a sentence looks like a forecast
+
+_SPEECH = (
+    r"said|says|say|told|tells|claimed|claims|claim|predicted|predicts|predict|expected|expects|expect|"
+    r"believed|believes|believe|thought|thinks|think|hoped|hopes|hope|promised|promises|warned|warns|warn|"
+    r"announced|announces|argued|argues|argue|insisted|insists|estimated|estimates|estimate|forecast|"
+    r"forecasts|projected|projects|noted|notes|wrote|writes|stated|states|reported|reports|added|adds|"
+    r"suggested|suggests|indicated|indicates|signalled|signaled|signals|vowed|vows|pledged|pledges|"
+    r"acknowledged|conceded|admitted|confirmed|confirms|reckons|reckoned|anticipates|anticipated|"
+    r"predicting|saying|noting|adding|warning|arguing|claiming|expecting|hoping|promising|announcing|"
+    r"stating|insisting|estimating|forecasting|projecting|suggesting|telling"
+)
+
+# (name, pattern, weight). Strong cues weigh 1 (a forecast on their own); weak ones 0.5.
+_CUES: list[tuple[str, re.Pattern[str], float]] = [
+    ("will", re.compile(r"(?<!\bpolitical )(?<!\bfree )(?<!\bgood )(?<!\bill )(?<!\bthe )(?<!\bhis )(?<!\bher )(?<!\btheir )(?<!\bown )\bwill\b(?!\s+(?:of|power)\b)", re.I), 1.0),
+    ("won't", re.compile(r"\bwon[’']?t\b|\bwill\s+not\b|\bshan[’']?t\b", re.I), 1.0),
+    ("'ll", re.compile(r"\b\w+[’']ll\b", re.I), 1.0),
+    ("shall", re.compile(r"\bshall\b", re.I), 1.0),
+    ("going to", re.compile(r"\b(?:is|are|am|was|were|[’']s|[’']re|[’']m)\s+(?:not\s+)?going\s+to\s+(?!(?:the|a|an|my|his|her|their|our|its|school|work|church|bed|court|war)\b)", re.I), 1.0),
+    ("expects", re.compile(r"\bexpect(?:s|ed|ing)?\b(?<!\bas expected)(?!\s+(?:than|value|returns?)\b)", re.I), 1.0),
+    ("predicts", re.compile(r"\bpredict(?:s|ed|ing)?\b(?!\s+(?:the\s+)?past\b)", re.I), 1.0),
+    ("forecasts", re.compile(r"\bforecast(?:s|ed|ing|ers?)?\b", re.I), 1.0),
+    ("projects", re.compile(r"\b(?:project(?:s|ed|ing)?\s+(?:that|to)|(?:is|are|was|were|be)\s+projected)\b", re.I), 1.0),
+    ("anticipates", re.compile(r"\b(?:anticipat(?:es?|ing)|(?:is|are|was|were|be)\s+anticipated|anticipated\s+(?:that|to))\b", re.I), 1.0),
+    ("plans", re.compile(r"\b(?:plan(?:s|ned|ning)?\s+(?:to|for|on)\b|plans?\s+calls?\s+for\b|planned\b)", re.I), 1.0),
+    ("hopes", re.compile(r"\bhop(?:e|es|ed|ing)\s+(?:to|that)\b", re.I), 1.0),
+    ("intends", re.compile(r"\b(?:intend(?:s|ed|ing)?|aim(?:s|ed|ing)?|vow(?:s|ed)?|pledg(?:e|es|ed)|promis(?:e|es|ed))\s+to\b", re.I), 1.0),
+    ("is set to", re.compile(r"\b(?:set|poised|slated|scheduled|on track|on course|bound|destined|certain|sure|due)\s+to\s+(?!(?:the|a|an|its|their|his|her|this|that|these|those)\b)(?!\w+ing\b)", re.I), 1.0),
+    ("is preparing to", re.compile(r"\bprepar(?:es|ing)\s+to\b", re.I), 1.0),
+    ("likely", re.compile(r"(?<!\bmore )(?<!\bmost )(?<!\bless )(?<!\bleast )\b(?:un)?likely\b", re.I), 1.0),
+    ("probably", re.compile(r"\bprobabl[ey]\b|\bin all likelihood\b|\balmost certainly\b|\binevitabl[ey]\b|\bcertainly\b|\bundoubtedly\b|\bsurely\b", re.I), 1.0),
+    ("chance", re.compile(r"\b(?:chances?|odds|probability)\s+(?:are|is|of|that)\b|\b\d+(?:\.\d+)?\s*(?:%|percent|per cent)\s+(?:chance|probability|likel)|\b\d+\s+in\s+\d+\b|\bone[- ]in[- ]\w+\b", re.I), 1.0),
+    # Hedges and soft signals: a forecast only with something else.
+    ("may", re.compile(r"\b(?:may|might|could|possibly|potentially|perhaps|maybe)\b(?!\s+be\s+(?:seen|argued|said)\b)", re.I), 0.5),
+    ("would", re.compile(r"\bwould\b|\w[’']d\s+(?:be|have)\b", re.I), 0.5),
+    ("should", re.compile(r"\bshould\b", re.I), 0.5),
+    ("more likely", re.compile(r"\b(?:more|most|less|least)\s+likely\b", re.I), 0.5),
+    ("I think", re.compile(r"\b(?:I|we)\s+(?:think|believe|suspect|reckon|bet|doubt|guess)\b", re.I), 0.5),
+    ("future", re.compile(r"\b(?:future\s+(?:versions?|releases?|models?|iterations?|updates?|products?)|next\s+(?:version|generation|iteration|release|phase|step)|upcoming|forthcoming|eventually|someday|one day|rolling\s+out|roll\s+out|coming\s+soon)\b", re.I), 0.5),
+]
+# Reported speech in the past ("X said it would ...") is a forecast as much as "will".
+_REPORTED_WOULD = re.compile(r"\b(?:%s)\b[^.;]*?\b(?:would|could)\b" % _SPEECH, re.I)
+
+# Framing, not a forecast: the sentence says what to watch, not what will happen.
+_FRAMING = [
+    re.compile(r"\?[\"”’')\]]*$"),
+    re.compile(r"^(?:but\s+|and\s+|yet\s+)?whether\b", re.I),
+    re.compile(r"\b(?:remains?|is|are)\s+to\s+be\s+seen\b|\btime will tell\b|\bwill\s+(?:be\s+)?(?:watched|watching|worth watching)\b", re.I),
+    re.compile(r"^(?:the|a|an|one|our)\s+(?:[\w-]+\s+){0,3}(?:test|question|questions|challenge|issue|key|focus|priority|task|thing to watch|bottom line|takeaway)\s+(?:for\s+(?:[\w’'-]+\s+){1,4})?(?:now\s+)?(?:will|would)\s+be\b", re.I),
+]
+
+
+@dataclass
+class Cues:
+    score: float
+    names: list[str]
+
+
+def forecast_cues(sentence: str, future_deadline: bool, vague_deadline: bool) -> Cues:
+    """The weight of evidence that a sentence states a forecast, with the cues found."""
+    if any(pattern.search(sentence) for pattern in _FRAMING):
+        return Cues(0.0, ["framing"])
+    names: list[str] = []
+    score = 0.0
+    strong = False
+    for name, pattern, weight in _CUES:
+        if name == "will" and not _will_is_modal(sentence):
+            continue
+        if pattern.search(sentence):
+            names.append(name)
+            if weight >= 1:
+                strong = True
+            score += weight
+    if _REPORTED_WOULD.search(sentence) and not strong:
+        names.append("reported would")
+        score += 0.5
+    if future_deadline:
+        names.append("vague horizon" if vague_deadline else "future deadline")
+        score += 0.75
+    return Cues(round(score, 2), names)
+
+
+def _will_is_modal(sentence: str) -> bool:
+    """"will" as a verb, not the name "Will" ("Will Smith said") nor a noun ("the will to win")."""
+    for found in re.finditer(r"\bwill\b", sentence, re.I):
+        word = found.group(0)
+        after = sentence[found.end():].lstrip()
+        if word == "Will" and found.start() > 0 and after[:1].isupper() and not sentence.istitle():
+            continue
+        return True
+    return False
+
+
+# --------------------------------------------------------------------------------------
+# Who stated it
+
+_ROLE = (
+    r"(?:executive|executives|spokesperson|spokesman|spokeswoman|official|officials|analyst|analysts|"
+    r"economist|economists|expert|experts|researcher|researchers|investors?|company|firm|group|startup|"
+    r"government|ministry|department|agency|bank|central bank|lab|team|ceo|chief executive|founder|"
+    r"co-founder|chair|chairman|chairwoman|president|minister|director|manager|coach|strategist|"
+    r"strategists|forecasters?|pollsters?|polls?|observers|insiders|sources|people familiar with [\w ]+|"
+    r"report|study|survey|leaders?|board|scientists?|engineers?|traders|markets|economy watchers|"
+    r"authors?|writers?|columnist|editors?|commentators|critics|campaign|party|candidate|management|"
+    r"administration|regulators?|committee|council|union|fund|institute|university|white house)"
+)
+_NAME_WORD = r"(?:[A-Z][\w&.'’-]*|[A-Z]{2,}\b)"
+_ENTITY = (
+    r"(?P<entity>"
+    r"(?:(?:a|an|the|its|his|her|their|some|many|most|several|other|two|three)\s+)?"
+    r"(?:(?:%(n)s(?:[’']s)?|of|for|and|&|de|van|von|der|senior|top|chief|former|leading|independent|outside|"
+    r"wall\s+street|industry|private|public|federal|state|local|market|political|financial|tech|"
+    r"technology|many|some)\s+){0,6}"
+    r"(?:%(role)s\b|%(n)s)"
+    r"(?:,\s+(?:%(n)s\s*){1,4},)?"
+    r")" % {"n": _NAME_WORD, "role": _ROLE}
+)
+_SOURCE_VERB = (
+    r"(?:has\s+|have\s+|had\s+|also\s+|repeatedly\s+|previously\s+|now\s+|long\s+|recently\s+|publicly\s+|"
+    r"once\s+|already\s+|is\s+|are\s+|was\s+|were\s+)*"
+    r"(?P<verb>said|says|say|told|tells|predicts|predicted|predict|expects|expected|expect|forecasts|forecast|"
+    r"believes|believed|believe|thinks|thought|think|warned|warns|warn|argues|argued|argue|claims|claimed|claim|"
+    r"estimates|estimated|estimate|projects|projected|announced|announces|noted|notes|wrote|writes|stated|states|"
+    r"insists|insisted|hopes|hoped|hope|plans|planned|plan|planning|intends|intended|intend|aims|aimed|aim|"
+    r"preparing|prepares|wants|wanted|want|vowed|vows|pledged|pledges|promised|promises|anticipates|anticipated|"
+    r"sees|see|saw|reckons|bets|suggested|suggests|noting|saying|adding|predicting|warning|arguing|claiming|"
+    r"expecting|hoping|promising|confirmed|confirms|reported|reports|added|adds|signalled|signaled|signals)\b"
+)
+_ACCORDING = re.compile(
+    r"\baccording\s+to\s+(?:(?:coverage|reports?|data|estimates?|forecasts?|analysis|projections?|figures|a\s+\w+\s+(?:report|study|survey|poll)|a\s+(?:report|study|survey|poll|note|statement|filing))\s+(?:from|by|of|at)\s+)?(?:the\s+)?"
+    r"(?P<entity>%(n)s(?:\s+%(n)s){0,4}|(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}%(role)s)" % {"n": _NAME_WORD, "role": _ROLE},
+    re.I,
+)
+_LEADING = re.compile(r"^(?:[^,]{0,60},\s+)?" + _ENTITY + r"\s+" + _SOURCE_VERB)
+_ANYWHERE = re.compile(r"(?<![.!?]\s)\b" + _ENTITY + r"\s+" + _SOURCE_VERB)
+_TRAILING = re.compile(
+    r"[,—–-]\s*" + _ENTITY + r"\s+(?P<verb>said|says|added|adds|noted|notes|wrote|writes|told [\w ]+?|predicted|predicts|warned|warns|argued|argues|claimed|claims|estimated|estimates|explained|explains|believes|thinks|expects|according to [\w ]+?)\s*[.!]?[\"”’]*\s*$"
+)
+_TRAILING_INVERTED = re.compile(
+    r"[,—–-]\s*(?P<verb>said|says|added|adds|noted|notes|wrote|writes|predicted|predicts|warned|warns|argued|argues|according to)\s+" + _ENTITY + r"(?:,[^.]*)?\s*[.!]?[\"”’]*\s*$"
+)
+_FIRST_PERSON = re.compile(
+    r"(?:^|[,;:—–]\s*|\b(?:and|but|so)\s+)(?:I|we)\s+(?:\w+\s+)?(?:expect|think|believe|predict|forecast|bet|suspect|reckon|anticipate|doubt|estimate|guess|am|'m|’m|are|'re|’re|would|'d|’d|will|see|give|put)\b"
+    r"|\b(?:my|our)\s+(?:thesis|view|prediction|forecast|bet|expectation|guess|estimate|call|money)\b"
+    r"|\bin\s+(?:my|our)\s+(?:view|opinion|judgment|judgement)\b"
+    r"|\bthis\s+(?:article|piece|column|analysis|report|essay|post|newsletter)\s+(?:argues|predicts|expects|forecasts|contends|suggests)\b",
+    re.I,
+)
+# "Expect a Meta acquisition within 12 months." -- the writer speaking to the reader.
+_IMPERATIVE_EXPECT = re.compile(r"(?:^|[,;:—–]\s*)(?:(?:so|and|but|still)\s+)?(?:expect|look for|watch for|bet on|count on)\b", re.I)
+_PRONOUN_SUBJECT = re.compile(r"^(?:(?:a|an|the|this|that|these|those|it|they|he|she|we|you|i|there|here|some|many|most|no|all|each|every|one|its|his|her|their|our|my|your|such|other|both|either|neither|what|which|who|whose|if|when|while|as|but|and|or|so|yet|in|on|at|by|for|with|from|to|of|after|before|since|until|unless|although|though|because|given|despite|however|meanwhile|still|also|even|just|only|now|then|today|tomorrow|yesterday|longer|short)\b)", re.I)
+_GENERIC_SUBJECT = re.compile(r"^(?:the|a|an|this|that|these|those|its|his|her|their|our|my|some|many|most|several|other|two|three)\s+(?!company\b|firm\b|government\b|bank\b|central bank\b|administration\b)", re.I)
+_ORG_WORD = re.compile(
+    r"\b(?:inc|corp|corporation|co|ltd|llc|plc|group|bank|fund|institute|university|college|agency|ministry|department|"
+    r"government|administration|commission|committee|council|party|times|post|journal|news|press|reuters|bloomberg|"
+    r"associated|labs?|ai|capital|partners|holdings|technologies|systems|research|company|firm|startup|board|union|"
+    r"federal|reserve|fed|imf|opec|nato|who|un|eu|team|club|fc|league|network|media|studio|studios|foundation)\b",
+    re.I,
+)
+_PERSON_ROLE = re.compile(
+    r"\b(?:executive|spokesperson|spokesman|spokeswoman|official|analyst|economist|expert|researcher|investor|ceo|"
+    r"chief executive|founder|co-founder|chair|chairman|chairwoman|president|minister|director|manager|coach|"
+    r"strategist|forecaster|pollster|scientist|engineer|author|writer|columnist|editor|candidate|senator|governor|"
+    r"secretary|professor|mayor)\b",
+    re.I,
+)
+
+
+@dataclass
+class Attribution:
+    source: str | None  # None: the article's author or outlet (the default)
+    kind: str  # person | organisation | outlet | author
+    how: str  # what in the sentence named the source
+
+
+def attribute(sentence: str) -> Attribution:
+    """Who states the forecast, as far as the sentence itself says."""
+    text = _plain_quotes(sentence)
+    if _FIRST_PERSON.search(text):
+        return Attribution(None, "author", "first person")
+    for pattern, how in ((_TRAILING, "trailing"), (_TRAILING_INVERTED, "trailing"), (_ACCORDING, "according to")):
+        found = pattern.search(text)
+        if found:
+            entity = _clean_entity(found.group("entity"))
+            if entity:
+                return Attribution(entity, _kind_of(entity), how)
+    found = _LEADING.search(text)
+    if found:
+        entity = _clean_entity(found.group("entity"))
+        if entity:
+            return Attribution(entity, _kind_of(entity), "subject")
+    for found in _ANYWHERE.finditer(text):
+        entity = _clean_entity(found.group("entity"))
+        if entity and not _PRONOUN_SUBJECT.match(entity) and entity[:1].isupper():
+            return Attribution(entity, _kind_of(entity), "speaker")
+    if _IMPERATIVE_EXPECT.search(text):
+        return Attribution(None, "author", "imperative")
+    return Attribution(None, "author", "default")
+
+
+def _clean_entity(entity: str) -> str | None:
+    entity = entity.strip(" ,")
+    entity = re.sub(r"^(?:and|but|so|or|then|while|also)\s+", "", entity, flags=re.I)
+    # "Meta's chief AI scientist, Yann LeCun," -> keep the named person
+    appositive = re.search(r",\s+((?:%s\s*){1,4}),?$" % _NAME_WORD, entity)
+    if appositive:
+        entity = appositive.group(1).strip()
+    if not entity:
+        return None
+    # Bare pronouns and generic nouns are not sources; "the company" is, but only as a guess.
+    if re.fullmatch(r"(?:it|they|he|she|we|you|i|this|that|there|which|who|one|some|many|others?)", entity, re.I):
+        return None
+    if _GENERIC_SUBJECT.match(entity) and not re.search(_ROLE, entity, re.I) and not re.search(r"\b[A-Z]", entity[1:]):
+        return None
+    if not entity[:1].isupper() and not re.search(_ROLE, entity, re.I):
+        return None
+    # A capitalised first word that starts the sentence but names nothing ("Startups", "Meanwhile").
+    if _PRONOUN_SUBJECT.match(entity) and not re.search(_ROLE, entity, re.I) and not re.search(r"\s[A-Z]", entity):
+        return None
+    if len(entity.split()) > 10:
+        return None
+    return entity
+
+
+def _kind_of(entity: str) -> str:
+    if _PERSON_ROLE.search(entity):
+        return "person"
+    if _ORG_WORD.search(entity) or re.search(_ROLE, entity, re.I):
+        return "organisation"
+    words = entity.split()
+    if 2 <= len(words) <= 4 and all(w[:1].isupper() for w in words) and not any(w.isupper() and len(w) > 1 for w in words):
+        return "person"
+    return "organisation"
+
+
+# --------------------------------------------------------------------------------------
+# The claim: the YES case, without attribution and hedges
+
+_LEAD_CONNECTORS = re.compile(r"^(?:but|and|yet|so|still|however|moreover|furthermore|meanwhile|indeed|also|now|then|in short|in sum|overall|ultimately|finally)\b[,]?\s+", re.I)
+_LEAD_GIVEN = re.compile(r"^(?:given\s+(?:that\s+)?|because\s+|since\s+|as\s+|with\s+|despite\s+|although\s+|though\s+|while\s+)[^,]{3,120},\s+", re.I)
+_LEAD_ATTRIBUTION = re.compile(
+    r"^(?:according\s+to\s+[^,]{2,80}(?:(?:,\s+[^,]{2,60})*?,?\s+and\s+[^,]{2,80})?,\s+"
+    r"|(?:I|we)\s+(?:\w+\s+)?(?:expect|think|believe|predict|bet|suspect|reckon|anticipate|am confident|'m confident|’m confident|am sure|'m sure|’m sure)\s+(?:that\s+)?"
+    r"|(?:my|our)\s+(?:thesis|view|prediction|forecast|bet|expectation)\s+is\s+(?:clear\s*:\s*|that\s+)?"
+    r"|(?:this\s+(?:article|piece|column|analysis|report|essay|post))\s+(?:argues|predicts|expects|forecasts|contends|suggests)\s+(?:that\s+)?"
+    r"|(?:expect|look for|watch for)\s+"
+    r")",
+    re.I,
+)
+_TRAILING_ATTRIBUTION = re.compile(
+    r"\s*[,—–-]\s*(?:(?:according to|said|says|added|noted|wrote|predicted|predicts|warned|argued|claimed|estimated)\s+[^,]{2,80}(?:,[^.]*)?|[^,]{2,80}\s+(?:said|says|added|noted|wrote|predicted|predicts|warned|argued|claimed|estimated|told [\w ]+?))\s*$",
+    re.I,
+)
+_HEDGES = [
+    (re.compile(r"\s+(?:will|would|could|may|might)\s+(?:very\s+|most\s+|quite\s+)?(?:likely|probably|possibly|almost certainly|certainly|inevitably|undoubtedly|surely)\s+", re.I), " will "),
+    (re.compile(r"\s+(?:very\s+|most\s+|quite\s+|highly\s+)?(?:likely|probably|almost certainly|inevitably|undoubtedly|surely)\s+(?=\w+s\b|will\b)", re.I), " "),
+    (re.compile(r"\s+(?:is|are|seems?|appears?|looks?)\s+(?:very\s+|highly\s+|quite\s+|increasingly\s+)?(?:likely|unlikely|probable|possible|certain|inevitable|expected)\s*$", re.I), None),
+    (re.compile(r"\s+(?:is|are|was|were)\s+(?:likely|expected|set|poised|slated|scheduled|due|bound|certain|sure|projected|forecast|on track)\s+to\s+", re.I), " will "),
+    (re.compile(r"\s+(?:is|are)\s+expected\s+(?=(?:in|by|within|before|during|next|this|over|later|soon|early|late|around)\b)", re.I), " will happen "),
+    (re.compile(r"\s+(?:could|may|might|would)\s+", re.I), " will "),
+]
+
+
+def derive_claim(sentence: str) -> str:
+    """A short YES-case statement: the sentence without its attribution, hedges and lead-ins.
+
+    "I expect Meta to acquire X within 12 months" -> "Meta will acquire X within 12 months";
+    "Integration into WhatsApp is expected in the coming weeks" -> "Integration into WhatsApp
+    will happen in the coming weeks". It is a draft: a person edits it.
+    """
+    text = _plain_quotes(sentence).strip()
+    text = re.sub(r"^[\W_]+(?=[\w\"])", "", text)
+    text = _forecast_clause(text)
+    previous = None
+    while previous != text:
+        previous = text
+        text = _LEAD_CONNECTORS.sub("", text)
+        text = _LEAD_GIVEN.sub("", text)
+    # "In the short term, X" -> "X in the short term": the claim starts with its subject.
+    text = re.sub(r"^In\s+(?:a|an)\s+[^,]{2,50},\s+(?=[a-z])", "", text)
+    when = _LEAD_TIME.match(text)
+    if when:
+        rest = re.sub(r"[.!]+(?=[\"']*$)", "", text[when.end():]).strip()
+        text = f"{rest} {when.group(1)[0].lower()}{when.group(1)[1:]}"
+    # "X is now live, with a wider rollout planned over the coming weeks" -> the rollout
+    with_plan = re.search(r",\s+with\s+(.{4,80}?)\s+(?:planned|expected|scheduled|slated|due|set|rolling\s+out)\b\s*(.*)$", text, re.I)
+    if with_plan and not _has_strong_cue(text[: with_plan.start()]):
+        text = f"{with_plan.group(1)} {with_plan.group(2)}".strip()
+    # "This article argues A, and predicts B" -> "B"
+    also = re.search(r",?\s+and\s+(?:predicts|expects|forecasts|anticipates)\s+(?:that\s+)?(.{8,})$", text, re.I)
+    if also and _FIRST_PERSON.search(text):
+        text = also.group(1)
+    attributed = _LEAD_ATTRIBUTION.match(text)
+    if attributed:
+        rest = text[attributed.end():]
+        # "I expect Meta to acquire ..." -> "Meta will acquire ..."
+        to_infinitive = re.match(r"((?:[\w'&.-]+,?\s+){1,6}?)to\s+(\w+)\b(.*)$", rest)
+        if to_infinitive and re.match(r"(?i)(?:I|we)\s|expect\s", attributed.group(0)):
+            rest = f"{to_infinitive.group(1)}will {to_infinitive.group(2)}{to_infinitive.group(3)}"
+        text = rest
+    text = _TRAILING_ATTRIBUTION.sub("", text)
+    # "X said that Y will ..." / "X predicts Y will ..." -> "Y will ..."
+    reported = re.match(r"^[^,]{2,80}?\s+(?:has\s+|have\s+)?(?:repeatedly\s+|also\s+)?(?:%s)\s+(?:that\s+)(.+)$" % _SPEECH, text, re.I)
+    if reported:
+        text = reported.group(1)
+        text = re.sub(r"\bwould\b", "will", text, count=1)
+    # "..., with Meta noting only that it hopes to open-source X" -> "Meta will open-source X"
+    noting = re.search(
+        r"\b([A-Z][\w&.'-]*(?:\s+[A-Z][\w&.'-]*){0,3})\s+(?:\w+ing|says|said|notes|noted)\s+(?:only\s+)?(?:that\s+)?(?:it|they|he|she)\s+"
+        r"[\"']?(?:hopes|plans|intends|aims|expects|wants|is preparing|is planning)\s+to\s+(\w[\w-]*\s+(?!(?:in|by|on|at|for|with|soon|later|next)\b).+)$",
+        text,
+    )
+    if noting:
+        text = f"{noting.group(1)} will {noting.group(2)}"
+    planned = re.match(r"^(.{2,60}?)\s+(?:says\s+it\s+|said\s+it\s+)?(?:hopes|plans|intends|aims|expects|wants|is preparing|is planning|vows|pledges|promises)\s+to\s+(.+)$", text, re.I)
+    if planned and not re.search(r"[,;]", planned.group(1)):
+        text = f"{planned.group(1)} will {planned.group(2)}"
+    text = re.sub(r"[.!]+(?=[\"']*$)", "", text.strip())
+    for pattern, replacement in _HEDGES:
+        if replacement is None:
+            text = pattern.sub("", text)
+        else:
+            text = pattern.sub(replacement, text, count=1)
+    text = _cut_trailing_clauses(text)
+    text = re.sub(r"\s+", " ", text).strip(" ,;:—–-")
+    text = re.sub(r"[.!]+[\"']*$", "", text).strip()
+    if text.count('"') % 2:
+        text = text.replace('"', "")
+    if text:
+        text = text[0].upper() + text[1:]
+    return text
+
+
+_LEAD_TIME = re.compile(
+    r"^((?:in\s+the\s+(?:short|medium|long|near)(?:er)?[- ]term|(?:short|medium|long|near)(?:er)?[- ]term|"
+    r"over\s+the\s+(?:next|coming)\s+[^,]{2,40}|in\s+the\s+(?:next|coming)\s+[^,]{2,40}|within\s+[^,]{2,40}|"
+    r"by\s+[^,]{2,40}|before\s+[^,]{2,40}|(?:later|early|earlier)\s+(?:this|next)\s+\w+|next\s+\w+|this\s+(?:year|quarter|month|week|fall|autumn|spring|summer|winter)|soon))"
+    r",\s+",
+    re.I,
+)
+_STRONG_CUES = [pattern for _name, pattern, weight in _CUES if weight >= 1]
+
+
+def _has_strong_cue(text: str) -> bool:
+    return any(pattern.search(text) for pattern in _STRONG_CUES)
+
+
+def _forecast_clause(text: str) -> str:
+    """The clause that carries the forecast when a sentence joins several with ';' or a dash."""
+    clauses = [c.strip() for c in text.split(";") if c.strip()]
+    if len(clauses) > 1:
+        text = next((c for c in clauses if _has_strong_cue(c)), text)
+    dashed = re.split(r"\s*—\s*|\s+[–-]\s+", text, maxsplit=1)
+    if len(dashed) == 2 and _has_strong_cue(dashed[0]) and len(dashed[0].split()) >= 4:
+        text = dashed[0]
+    return text
+
+
+def _cut_trailing_clauses(text: str) -> str:
+    """Drop the commentary after the claim: ", further widening the gap", ", as rivals ..."."""
+    cut = re.search(r",\s+(?:(?:further|thereby|possibly|potentially|likely|effectively|ultimately)\s+)?(?!(?:including|according|during|following|regarding|notwithstanding|beginning|starting|pending)\b)\w+ing\b.*$|,\s+(?:as|because|since|given that)\s+.*$", text)
+    if cut and len(text[: cut.start()].split()) >= 5:
+        return text[: cut.start()]
+    return text
+
+
+def _plain_quotes(text: str) -> str:
+    return text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+
+
+# --------------------------------------------------------------------------------------
+# Candidates
+
+
+@dataclass
+class Candidate:
+    sentence: str
+    claim: str
+    source: str
+    source_kind: str
+    source_guessed: bool
+    deadline: date | None
+    earliest: date | None
+    deadline_text: str | None
+    vague: bool
+    deadline_explanation: str | None
+    probability: float | None
+    probability_kind: str | None
+    probability_text: str | None
+    probability_explanation: str | None
+    stated: date
+    score: float
+    cues: list[str] = field(default_factory=list)
+    line: int = 0
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for key in ("deadline", "earliest", "stated"):
+            if data[key] is not None:
+                data[key] = data[key].isoformat()
+        return data
+
+
+THRESHOLD = 1.0
+
+
+def extract(
+    text: str,
+    stated: date,
+    *,
+    default_source: str | None = None,
+    default_source_kind: str = "outlet",
+    author: str | None = None,
+    horizons: dict[str, str] | None = None,
+    words: dict[str, float] | None = None,
+) -> list[Candidate]:
+    """Candidate forecasts in article text, in reading order.
+
+    `stated` is the published date: deadlines are read relative to it and a date on or
+    before it is history, not a forecast. Unattributed forecasts go to `author` (a byline),
+    else `default_source` (e.g. the outlet, from --source), else "unknown"; those are
+    marked `source_guessed`.
+    """
+    from predtrack.likelihood import read_probability
+    from predtrack.when import read_deadline
+
+    main_organisation = _main_organisation(text)
+    seen: set[str] = set()
+    candidates: list[Candidate] = []
+    for sentence in sentences_of(text):
+        body = sentence.text
+        key = " ".join(_plain_quotes(body).lower().split())
+        if key in seen or len(body.split()) < 4:
+            continue
+        reading = read_deadline(body, stated, horizons)
+        future = reading.deadline is not None and reading.deadline > stated
+        cues = forecast_cues(body, future, bool(reading.vague))
+        if cues.score < THRESHOLD:
+            continue
+        seen.add(key)
+        probability = read_probability(body, words)
+        who = attribute(body)
+        source, kind, guessed = _resolve_source(who, author, default_source, default_source_kind, main_organisation)
+        candidates.append(
+            Candidate(
+                sentence=body,
+                claim=derive_claim(body),
+                source=source,
+                source_kind=kind,
+                source_guessed=guessed,
+                deadline=reading.deadline if future else None,
+                earliest=reading.earliest if future else None,
+                deadline_text=reading.text if future else None,
+                vague=bool(reading.vague) if future else False,
+                deadline_explanation=reading.explanation if future else None,
+                probability=probability.probability,
+                probability_kind=probability.kind,
+                probability_text=probability.text,
+                probability_explanation=probability.explanation,
+                stated=stated,
+                score=cues.score,
+                cues=cues.names,
+                line=sentence.line,
+            )
+        )
+    return candidates
+
+
+def _resolve_source(
+    who: Attribution,
+    author: str | None,
+    default_source: str | None,
+    default_kind: str,
+    main_organisation: str | None,
+) -> tuple[str, str, bool]:
+    if who.source is not None:
+        if re.fullmatch(r"(?:the\s+)?(?:company|firm)", who.source, re.I) and main_organisation:
+            return main_organisation, "organisation", True
+        return who.source, who.kind, False
+    if author:
+        return author, "person", who.how != "first person"
+    if default_source:
+        return default_source, default_kind, who.how != "first person"
+    return "unknown", "outlet", True
+
+
+def _main_organisation(text: str) -> str | None:
+    """The name the article mentions most, to stand for "the company"."""
+    names = Counter(re.findall(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]+[A-Z]?\w*)\b(?![’']s\s+[a-z])", text, re.M))
+    for name, count in names.most_common(5):
+        if count >= 3 and not _PRONOUN_SUBJECT.match(name) and name.lower() not in {"i", "ai", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}:
+            return name
+    return None
+
+
+# --------------------------------------------------------------------------------------
+# The predictions-file draft
+
+
+def slugify(text: str, taken: set[str] | None = None, max_words: int = 7) -> str:
+    stop = {"a", "an", "the", "of", "to", "in", "on", "by", "for", "and", "or", "will", "be", "is", "are", "its", "their", "with", "that", "this", "at", "as", "from", "e.g", "eg"}
+    words = [w for w in re.findall(r"[a-z0-9]+", _plain_quotes(text).lower()) if w not in stop]
+    slug = "-".join(words[:max_words]) or "forecast"
+    if taken is not None:
+        base, n = slug, 2
+        while slug in taken:
+            slug, n = f"{base}-{n}", n + 1
+        taken.add(slug)
+    return slug
+
+
+def draft(article: Article, candidates: list[Candidate], published: date) -> dict[str, Any]:
+    """The predictions-file structure for the candidates, plus which fields were guessed."""
+    from predtrack.likelihood import ASSERTION_DEFAULT
+
+    taken: set[str] = set()
+    predictions = []
+    for candidate in candidates:
+        guessed: dict[str, list[str]] = {"prediction": ["claim"], "forecast": []}
+        probability = candidate.probability
+        kind = candidate.probability_kind
+        words = candidate.probability_text
+        if probability is None:
+            probability = float(ASSERTION_DEFAULT)
+            kind = "inferred"
+            words = next((c for c in candidate.cues if c not in {"future deadline", "vague horizon"}), None)
+            guessed["forecast"].append("probability")
+        if candidate.deadline is not None:
+            guessed["prediction"].append("deadline_date")
+        if candidate.source_guessed:
+            guessed["forecast"].append("source")
+        guessed["forecast"].append("source_kind")
+        forecast: dict[str, Any] = {
+            "source": candidate.source,
+            "source_kind": candidate.source_kind if candidate.source_kind in {"person", "organisation", "outlet"} else "outlet",
+            "probability": probability,
+            "kind": kind,
+        }
+        if kind == "inferred":
+            forecast["words"] = words
+        forecast["stated"] = candidate.stated
+        forecast["quote"] = candidate.sentence
+        predictions.append(
+            {
+                "id": slugify(candidate.claim, taken),
+                "claim": candidate.claim,
+                "criteria": f"TODO: what exactly counts as YES, and where to check ({candidate.claim})",
+                "deadline": candidate.deadline_text,
+                "deadline_date": candidate.deadline,
+                "tags": [],
+                "forecasts": [forecast],
+                "_guessed": guessed,
+                "_explanations": [e for e in (candidate.deadline_explanation, candidate.probability_explanation) if e],
+            }
+        )
+    return {
+        "article": {
+            "title": article.title,
+            "outlet": article.outlet,
+            "author": article.author,
+            "published": published,
+            "url": article.url,
+            "seed": None,
+        },
+        "predictions": predictions,
+    }
+
+
+def render_yaml(data: dict[str, Any], header: str | None = None) -> str:
+    """The draft as YAML, with `# guessed` on every value a person must check."""
+    import io
+
+    from ruamel.yaml import YAML
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    def mapping(items: Iterable[tuple[str, Any]]) -> CommentedMap:
+        result = CommentedMap()
+        for key, value in items:
+            result[key] = value
+        return result
+
+    root = CommentedMap()
+    root["article"] = mapping(data["article"].items())
+    root.yaml_set_comment_before_after_key("article", before=header) if header else None
+    predictions = CommentedSeq()
+    for prediction in data["predictions"]:
+        guessed = prediction["_guessed"]
+        forecasts = CommentedSeq()
+        for forecast in prediction["forecasts"]:
+            f = mapping(forecast.items())
+            for key in guessed["forecast"]:
+                if key in f:
+                    f.yaml_add_eol_comment("guessed", key)
+            forecasts.append(f)
+        p = mapping((k, v) for k, v in prediction.items() if not k.startswith("_") and k != "forecasts")
+        p["tags"] = CommentedSeq()
+        p["tags"].fa.set_flow_style()
+        p["forecasts"] = forecasts
+        for key in guessed["prediction"]:
+            if key in p:
+                p.yaml_add_eol_comment("guessed", key)
+        p.yaml_add_eol_comment("draft: a person must write this", "criteria")
+        predictions.append(p)
+    root["predictions"] = predictions
+    yaml = YAML()
+    yaml.default_flow_style = False
+    yaml.width = 100
+    yaml.indent(mapping=2, sequence=4, offset=2)
+    out = io.StringIO()
+    yaml.dump(root, out)
+    return out.getvalue()
+
+
+def candidates_json(candidates: list[Candidate]) -> str:
+    return json.dumps([c.to_json() for c in candidates], indent=2, ensure_ascii=False)
+
+
+__all__ = [
+    "Article",
+    "Candidate",
+    "UnreadableArticle",
+    "attribute",
+    "decode_article",
+    "derive_claim",
+    "draft",
+    "extract",
+    "find_published_date",
+    "forecast_cues",
+    "read_article",
+    "render_yaml",
+    "sentences_of",
+    "split_sentences",
+]
