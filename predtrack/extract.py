@@ -436,11 +436,19 @@ class Sentence:
 
 def blocks(text: str) -> list[tuple[int, str]]:
     """Paragraph blocks with their first line number: hard-wrapped lines are joined, bullets
-    and table cells become blocks of their own."""
+    and table cells become blocks of their own.
+
+    A run of lines is hard-wrapped when its lines (but the last) are all about as long as the
+    longest, at most 100 characters: then every line continues the one before. Elsewhere a
+    line continues the one before when that ends mid-phrase (a comma, "the", "to", ...) or
+    the line starts in lower case; otherwise each line (a heading, a paragraph) stands alone.
+    """
     result: list[tuple[int, str]] = []
+    lines = text.split("\n")
+    wrapped = _hard_wrapped_lines(lines)
     current: list[str] = []
     current_line = 0
-    for number, raw in enumerate(text.split("\n"), start=1):
+    for number, raw in enumerate(lines, start=1):
         line = " ".join(raw.split())
         if not line:
             if current:
@@ -456,9 +464,12 @@ def blocks(text: str) -> list[tuple[int, str]]:
                 if cell and not re.fullmatch(r"[-:\s]+", cell):
                     result.append((number, cell))
             continue
+        is_bullet = bool(_BULLET.match(raw))
         line = _BULLET.sub("", line)
-        starts_lower = line[:1].islower()
-        if current and (_CONTINUES.search(current[-1]) or starts_lower) and not _BULLET.match(raw):
+        continues = bool(current) and not is_bullet and (
+            (number - 1) in wrapped or _CONTINUES.search(current[-1]) is not None or line[:1].islower()
+        )
+        if continues:
             current.append(line)
             continue
         if current:
@@ -467,6 +478,30 @@ def blocks(text: str) -> list[tuple[int, str]]:
     if current:
         result.append((current_line, " ".join(current)))
     return result
+
+
+def _hard_wrapped_lines(lines: list[str]) -> set[int]:
+    """1-based numbers of lines that continue on the next line because the text is hard-wrapped."""
+    wrapped: set[int] = set()
+    run: list[int] = []
+
+    def close(run: list[int]) -> None:
+        if len(run) < 2:
+            return
+        lengths = [len(lines[i - 1].rstrip()) for i in run]
+        widest = max(lengths)
+        body = lengths[:-1]
+        if widest <= 100 and widest >= 40 and all(n >= 0.7 * widest for n in body):
+            wrapped.update(run[:-1])
+
+    for number, raw in enumerate(lines, start=1):
+        if raw.strip() and not _BULLET.match(raw) and not raw.lstrip().startswith("|"):
+            run.append(number)
+        else:
+            close(run)
+            run = []
+    close(run)
+    return wrapped
 
 
 def sentences_of(text: str) -> list[Sentence]:
@@ -499,7 +534,7 @@ _CUES: list[tuple[str, re.Pattern[str], float]] = [
     ("'ll", re.compile(r"\b\w+[’']ll\b", re.I), 1.0),
     ("shall", re.compile(r"\bshall\b", re.I), 1.0),
     ("going to", re.compile(r"\b(?:is|are|am|was|were|[’']s|[’']re|[’']m)\s+(?:not\s+)?going\s+to\s+(?!(?:the|a|an|my|his|her|their|our|its|school|work|church|bed|court|war)\b)", re.I), 1.0),
-    ("expects", re.compile(r"\bexpect(?:s|ed|ing)?\b(?<!\bas expected)(?!\s+(?:than|value|returns?)\b)", re.I), 1.0),
+    ("expects", re.compile(r"\bexpect(?:s|ed|ing)?\b(?<!\bas expected)(?<!\bthan expected)(?<!\bthan expecting)(?!\s+(?:than|value|returns?)\b)", re.I), 1.0),
     ("predicts", re.compile(r"\bpredict(?:s|ed|ing)?\b(?!\s+(?:the\s+)?past\b)", re.I), 1.0),
     ("forecasts", re.compile(r"\bforecast(?:s|ed|ing|ers?)?\b", re.I), 1.0),
     ("projects", re.compile(r"\b(?:project(?:s|ed|ing)?\s+(?:that|to)|(?:is|are|was|were|be)\s+projected)\b", re.I), 1.0),
@@ -521,7 +556,12 @@ _CUES: list[tuple[str, re.Pattern[str], float]] = [
     ("future", re.compile(r"\b(?:future\s+(?:versions?|releases?|models?|iterations?|updates?|products?)|next\s+(?:version|generation|iteration|release|phase|step)|upcoming|forthcoming|eventually|someday|one day|rolling\s+out|roll\s+out|coming\s+soon)\b", re.I), 0.5),
 ]
 # Reported speech in the past ("X said it would ...") is a forecast as much as "will".
-_REPORTED_WOULD = re.compile(r"\b(?:%s)\b[^.;]*?\b(?:would|could)\b" % _SPEECH, re.I)
+_REPORTED_WOULD = re.compile(
+    r"\b(?:%(s)s)\b[^;]*?\b(?:would|could|may|might|should)\b|\b(?:would|could|may|might|should)\b[^;]*?,[\"']?\s+(?:[\w.'-]+\s+){1,6}(?:%(s)s)\b" % {"s": _SPEECH},
+    re.I,
+)
+# "may have peaked", "could have been": modal perfects look back, not ahead.
+_MODAL_PERFECT = re.compile(r"\b(?:may|might|could|would|should|must)(?:\s+not)?\s+have\s+(?:been\s+)?\w+", re.I)
 
 # Framing, not a forecast: the sentence says what to watch, not what will happen.
 _FRAMING = [
@@ -545,6 +585,7 @@ def forecast_cues(sentence: str, future_deadline: bool, vague_deadline: bool) ->
     names: list[str] = []
     score = 0.0
     strong = False
+    sentence = _MODAL_PERFECT.sub(" ", sentence)
     for name, pattern, weight in _CUES:
         if name == "will" and not _will_is_modal(sentence):
             continue
@@ -562,12 +603,17 @@ def forecast_cues(sentence: str, future_deadline: bool, vague_deadline: bool) ->
     return Cues(round(score, 2), names)
 
 
+def _looks_like_headline(text: str) -> bool:
+    words = [w for w in text.split() if len(w) > 3]
+    return bool(words) and sum(w[:1].isupper() for w in words) / len(words) >= 0.6
+
+
 def _will_is_modal(sentence: str) -> bool:
     """"will" as a verb, not the name "Will" ("Will Smith said") nor a noun ("the will to win")."""
     for found in re.finditer(r"\bwill\b", sentence, re.I):
         word = found.group(0)
         after = sentence[found.end():].lstrip()
-        if word == "Will" and found.start() > 0 and after[:1].isupper() and not sentence.istitle():
+        if word == "Will" and after[:1].isupper() and not _looks_like_headline(sentence):
             continue
         return True
     return False
@@ -584,7 +630,7 @@ _ROLE = (
     r"strategists|forecasters?|pollsters?|polls?|observers|insiders|sources|people familiar with [\w ]+|"
     r"report|study|survey|leaders?|board|scientists?|engineers?|traders|markets|economy watchers|"
     r"authors?|writers?|columnist|editors?|commentators|critics|campaign|party|candidate|management|"
-    r"administration|regulators?|committee|council|union|fund|institute|university|white house)"
+    r"administration|regulators?|committee|council|union|fund|institute|university|white house|club|league|court|city|country|ministers?|secretary|governor|mayor|senator|candidates?|voters|fans|owners?)"
 )
 _NAME_WORD = r"(?:[A-Z][\w&.'’-]*|[A-Z]{2,}\b)"
 _ENTITY = (
@@ -594,12 +640,13 @@ _ENTITY = (
     r"wall\s+street|industry|private|public|federal|state|local|market|political|financial|tech|"
     r"technology|many|some)\s+){0,6}"
     r"(?:%(role)s\b|%(n)s)"
+    r"(?:\s+(?:at|from|of|with)\s+(?:the\s+)?%(n)s(?:\s+%(n)s){0,3})?"
     r"(?:,\s+(?:%(n)s\s*){1,4},)?"
     r")" % {"n": _NAME_WORD, "role": _ROLE}
 )
 _SOURCE_VERB = (
     r"(?:has\s+|have\s+|had\s+|also\s+|repeatedly\s+|previously\s+|now\s+|long\s+|recently\s+|publicly\s+|"
-    r"once\s+|already\s+|is\s+|are\s+|was\s+|were\s+)*"
+    r"once\s+|already\s+|(?:is|are|was|were)\s+(?=\w+ing\b))*"
     r"(?P<verb>said|says|say|told|tells|predicts|predicted|predict|expects|expected|expect|forecasts|forecast|"
     r"believes|believed|believe|thinks|thought|think|warned|warns|warn|argues|argued|argue|claims|claimed|claim|"
     r"estimates|estimated|estimate|projects|projected|announced|announces|noted|notes|wrote|writes|stated|states|"
@@ -614,12 +661,29 @@ _ACCORDING = re.compile(
     re.I,
 )
 _LEADING = re.compile(r"^(?:[^,]{0,60},\s+)?" + _ENTITY + r"\s+" + _SOURCE_VERB)
+# "The chipmaker expects ...": a described subject that is not a name, at the start only.
+_LEADING_DESCRIBED = re.compile(r"^(?:[^,]{0,60},\s+)?(?P<entity>(?:the|a|an)\s+(?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)\s+" + _SOURCE_VERB, re.I)
+
+
+def _leading_speaker(text: str) -> tuple[str, re.Match] | None:
+    """The subject of a leading speech, belief or plan verb, and the match."""
+    found = _LEADING.search(text)
+    if found:
+        entity = _clean_entity(found.group("entity"))
+        if entity:
+            return entity, found
+    found = _LEADING_DESCRIBED.search(text)
+    if found:
+        entity = found.group("entity").strip()
+        if not re.search(r"\b(?:data|numbers|figures|results|evidence|chart|table|move|shift|decision|deal|release|launch|news|trend)\b", entity, re.I):
+            return entity, found
+    return None
 _ANYWHERE = re.compile(r"(?<![.!?]\s)\b" + _ENTITY + r"\s+" + _SOURCE_VERB)
 _TRAILING = re.compile(
-    r"[,—–-]\s*" + _ENTITY + r"\s+(?P<verb>said|says|added|adds|noted|notes|wrote|writes|told [\w ]+?|predicted|predicts|warned|warns|argued|argues|claimed|claims|estimated|estimates|explained|explains|believes|thinks|expects|according to [\w ]+?)\s*[.!]?[\"”’]*\s*$"
+    r"[,—–-][\"”’']?\s*" + _ENTITY + r"\s+(?P<verb>said|says|added|adds|noted|notes|wrote|writes|told [\w ]+?|predicted|predicts|warned|warns|argued|argues|claimed|claims|estimated|estimates|explained|explains|believes|thinks|expects|according to [\w ]+?)(?:\s+(?:in|on|at|during|last|this|earlier)\b[^,]{0,60})?\s*[.!]?[\"”’]*\s*$"
 )
 _TRAILING_INVERTED = re.compile(
-    r"[,—–-]\s*(?P<verb>said|says|added|adds|noted|notes|wrote|writes|predicted|predicts|warned|warns|argued|argues|according to)\s+" + _ENTITY + r"(?:,[^.]*)?\s*[.!]?[\"”’]*\s*$"
+    r"[,—–-][\"”’']?\s*(?P<verb>said|says|added|adds|noted|notes|wrote|writes|predicted|predicts|warned|warns|argued|argues|according to)\s+" + _ENTITY + r"(?:,[^.]*)?\s*[.!]?[\"”’]*\s*$"
 )
 _FIRST_PERSON = re.compile(
     r"(?:^|[,;:—–]\s*|\b(?:and|but|so)\s+)(?:I|we)\s+(?:\w+\s+)?(?:expect|think|believe|predict|forecast|bet|suspect|reckon|anticipate|doubt|estimate|guess|am|'m|’m|are|'re|’re|would|'d|’d|will|see|give|put)\b"
@@ -666,11 +730,10 @@ def attribute(sentence: str) -> Attribution:
             entity = _clean_entity(found.group("entity"))
             if entity:
                 return Attribution(entity, _kind_of(entity), how)
-    found = _LEADING.search(text)
-    if found:
-        entity = _clean_entity(found.group("entity"))
-        if entity:
-            return Attribution(entity, _kind_of(entity), "subject")
+    leading = _leading_speaker(text)
+    if leading:
+        entity = leading[0]
+        return Attribution(entity, _kind_of(entity), "subject")
     for found in _ANYWHERE.finditer(text):
         entity = _clean_entity(found.group("entity"))
         if entity and not _PRONOUN_SUBJECT.match(entity) and entity[:1].isupper():
@@ -689,6 +752,10 @@ def _clean_entity(entity: str) -> str | None:
         entity = appositive.group(1).strip()
     if not entity:
         return None
+    # "a Gallup survey" -> "Gallup"
+    publication = re.fullmatch(r"(?:a|an|the)\s+((?:%s\s+){1,4})(?:survey|poll|report|study|analysis|note|forecast|estimate|projection)s?" % _NAME_WORD, entity)
+    if publication:
+        entity = publication.group(1).strip()
     # Bare pronouns and generic nouns are not sources; "the company" is, but only as a guess.
     if re.fullmatch(r"(?:it|they|he|she|we|you|i|this|that|there|which|who|one|some|many|others?)", entity, re.I):
         return None
@@ -730,7 +797,8 @@ _LEAD_ATTRIBUTION = re.compile(
     re.I,
 )
 _TRAILING_ATTRIBUTION = re.compile(
-    r"\s*[,—–-]\s*(?:(?:according to|said|says|added|noted|wrote|predicted|predicts|warned|argued|claimed|estimated)\s+[^,]{2,80}(?:,[^.]*)?|[^,]{2,80}\s+(?:said|says|added|noted|wrote|predicted|predicts|warned|argued|claimed|estimated|told [\w ]+?))\s*$",
+    r"[\"']?\s*[,—–-][\"']?\s*(?:(?:according to|said|says|added|noted|wrote|predicted|predicts|warned|argued|claimed|estimated)\s+[^,]{2,80}(?:,[^.]*)?"
+    r"|[^,]{2,80}\s+(?:said|says|added|noted|wrote|predicted|predicts|warned|argued|claimed|estimated|told\s+[\w ]+?)(?:\s+(?:in|on|at|during|last|this|earlier|late|on)\b[^,]{0,60})?)\s*[.!]?[\"']?\s*$",
     re.I,
 )
 _HEDGES = [
@@ -740,6 +808,9 @@ _HEDGES = [
     (re.compile(r"\s+(?:is|are|was|were)\s+(?:likely|expected|set|poised|slated|scheduled|due|bound|certain|sure|projected|forecast|on track)\s+to\s+", re.I), " will "),
     (re.compile(r"\s+(?:is|are)\s+expected\s+(?=(?:in|by|within|before|during|next|this|over|later|soon|early|late|around)\b)", re.I), " will happen "),
     (re.compile(r"\s+(?:could|may|might|would)\s+", re.I), " will "),
+    (re.compile(r"^(?:it\s+is|it's|it\s+seems|it\s+appears|it\s+looks)\s+(?:\w+\s+)?(?:certain|likely|unlikely|probable|possible|clear|inevitable|expected|almost certain|virtually certain)\s+that\s+", re.I), ""),
+    (re.compile(r"^(?:there\s+is\s+|there's\s+)?(?:an?\s+)?(?:\d+(?:\.\d+)?\s*(?:%|percent|per cent)|\w+[- ]in[- ]\w+|good|strong|high|low|slim|small|real|decent|fair)\s+(?:chance|probability|likelihood|risk|odds)\s+(?:of|that)\s+", re.I), ""),
+    (re.compile(r"^chances\s+are\s+(?:that\s+)?", re.I), ""),
 ]
 
 
@@ -781,6 +852,7 @@ def derive_claim(sentence: str) -> str:
             rest = f"{to_infinitive.group(1)}will {to_infinitive.group(2)}{to_infinitive.group(3)}"
         text = rest
     text = _TRAILING_ATTRIBUTION.sub("", text)
+    text = _strip_leading_speaker(text)
     # "X said that Y will ..." / "X predicts Y will ..." -> "Y will ..."
     reported = re.match(r"^[^,]{2,80}?\s+(?:has\s+|have\s+)?(?:repeatedly\s+|also\s+)?(?:%s)\s+(?:that\s+)(.+)$" % _SPEECH, text, re.I)
     if reported:
@@ -811,6 +883,50 @@ def derive_claim(sentence: str) -> str:
     if text:
         text = text[0].upper() + text[1:]
     return text
+
+
+_PLAN_VERBS = {"hopes", "hoped", "hope", "plans", "planned", "plan", "planning", "intends", "intended", "intend", "aims", "aimed", "aim", "preparing", "prepares", "wants", "wanted", "want", "vowed", "vows", "pledged", "pledges", "promised", "promises"}
+_BELIEF_VERBS = {"expects", "expected", "expect", "predicts", "predicted", "predict", "forecasts", "forecast", "anticipates", "anticipated", "sees", "see", "saw", "estimates", "estimated", "estimate", "projects", "projected", "believes", "believed", "believe", "thinks", "thought", "think", "reckons", "bets"}
+_TO_INFINITIVE = re.compile(r"^((?:[\w'&.$%-]+,?\s+){1,8}?)to\s+(\w+)\b(.*)$")
+
+
+def _strip_leading_speaker(text: str) -> str:
+    """"Pollsters expect turnout to exceed 65%" -> "Turnout will exceed 65%";
+    "Officials said the bridge would reopen" -> "The bridge will reopen";
+    "The party hopes to win the Senate" -> "The party will win the Senate"."""
+    leading = _leading_speaker(text)
+    if not leading:
+        return text
+    entity, lead = leading
+    preamble = text[: lead.start("entity")].strip(" ,")
+    verb = lead.group("verb").lower()
+    rest = text[lead.end():]
+    rest = re.sub(
+        r"^\s*(?:(?:on\s+\w+|in\s+an?\s+[\w ]{0,30}?(?:statement|interview|note|report|letter|post|briefing|speech)|last\s+week|this\s+week|earlier|yesterday|today|publicly|privately)\b)?,?\s*(?:that\s+)?",
+        "",
+        rest,
+    )
+    if verb in _PLAN_VERBS:
+        plan = re.match(r"^to\s+(.+)$", rest)
+        if not plan:
+            return text
+        claim = f"{lead.group('entity').strip()} will {plan.group(1)}"
+    else:
+        plan = re.match(r"^(?:he|she|it|they|we)\s+(?:hopes|plans|intends|aims|wants|is\s+preparing|is\s+planning|expects)\s+to\s+(.+)$", rest, re.I)
+        if plan:
+            claim = f"{entity} will {plan.group(1)}"
+        else:
+            rest = re.sub(r"^(?:he|she|it|they|we)\s+(?:expects?|predicts?|believes?|thinks?|forecasts?|sees?)\s+(?:that\s+)?", "", rest, flags=re.I)
+            belief = verb in _BELIEF_VERBS or rest is not text
+            infinitive = _TO_INFINITIVE.match(rest) if belief else None
+            if infinitive and not re.search(r"\b(?:will|would|is|are|was|were)\b", infinitive.group(1)):
+                rest = f"{infinitive.group(1)}will {infinitive.group(2)}{infinitive.group(3)}"
+            if len(rest.split()) < 3:
+                return text
+            claim = re.sub(r"\bwould\b", "will", rest, count=1)
+    if preamble and _LEAD_TIME.match(preamble + ", "):
+        claim = f"{claim.rstrip(' .')} {preamble[0].lower()}{preamble[1:]}"
+    return claim
 
 
 _LEAD_TIME = re.compile(

@@ -1,0 +1,565 @@
+"""`predtrack extract`: article text to candidate forecasts.
+
+Quality is measured against hand labels of the seed articles (tests/labels/seed_forecasts.yaml,
+written by reading each article, independently of the code) and against made-up sentences
+and articles on other topics (elections, economics, sport), so that the rules stay general.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import textwrap
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from predtrack import extract as ex
+from predtrack.cli import cli
+
+HERE = Path(__file__).resolve().parent
+SEEDS = HERE.parents[1] / "shared" / "seeds"
+LABELS = HERE / "labels" / "seed_forecasts.yaml"
+PUBLISHED = date(2026, 4, 8)
+
+
+@pytest.fixture(autouse=True)
+def _isolated_config(tmp_path, monkeypatch):
+    """No config file of the user's leaks into these tests."""
+    monkeypatch.delenv("PREDTRACK_CONFIG", raising=False)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+
+
+def run(*args: str, input: bytes | str | None = None):
+    return CliRunner().invoke(cli, ["extract", *args], input=input, catch_exceptions=False)
+
+
+# ----------------------------------------------------------------------------------------
+# Labels and matching
+
+
+def _norm(text: str) -> str:
+    text = text.replace("’", "'").replace("‘", "'").replace("“", '"').replace("”", '"')
+    text = re.sub(r"^\s*(?:[-*•]\s+)", "", text)
+    return " ".join(text.split())
+
+
+def _matches(candidate_sentence: str, quote: str) -> bool:
+    a, b = _norm(candidate_sentence), _norm(quote)
+    return a == b or (len(a) >= 20 and a in b) or b in a
+
+
+def _load_labels() -> list[dict]:
+    from ruamel.yaml import YAML
+
+    return YAML(typ="safe").load(LABELS.read_text(encoding="utf-8"))["articles"]
+
+
+@pytest.fixture(scope="module")
+def seed_results():
+    if not SEEDS.is_dir():
+        pytest.skip(f"seed articles not found at {SEEDS}")
+    results = []
+    for article in _load_labels():
+        path = SEEDS / article["file"]
+        parsed = ex.read_article(path.read_bytes())
+        candidates = ex.extract(parsed.text, article["published"], default_source="The Outlet")
+        results.append((article, candidates))
+    return results
+
+
+def _score(results):
+    """(true positives, borderline, false positives, found labels, all labels)."""
+    tp = border = fp = 0
+    found: list[dict] = []
+    labels: list[dict] = []
+    for article, candidates in results:
+        forecasts = article.get("forecasts") or []
+        borderline = article.get("borderline") or []
+        labels.extend(forecasts)
+        for candidate in candidates:
+            if any(_matches(candidate.sentence, f["quote"]) for f in forecasts):
+                tp += 1
+            elif any(_matches(candidate.sentence, b["quote"]) for b in borderline):
+                border += 1
+            else:
+                fp += 1
+        for label in forecasts:
+            if any(_matches(c.sentence, label["quote"]) for c in candidates):
+                found.append(label)
+    return tp, border, fp, found, labels
+
+
+# ----------------------------------------------------------------------------------------
+# The seeds, against the hand labels
+
+
+def test_seed_recall_of_the_listed_forecasts_is_complete(seed_results):
+    _tp, _b, _fp, found, labels = _score(seed_results)
+    listed = [label for label in labels if label.get("topic")]
+    missing = [label["quote"] for label in listed if label not in found]
+    assert len(listed) >= 12
+    assert missing == []
+
+
+def test_seed_recall_overall(seed_results):
+    _tp, _b, _fp, found, labels = _score(seed_results)
+    assert len(found) / len(labels) >= 0.9, [label["quote"] for label in labels if label not in found]
+
+
+def test_seed_precision_counts_borderline_as_wrong(seed_results):
+    tp, border, fp, _found, _labels = _score(seed_results)
+    strict = tp / (tp + border + fp)
+    assert strict >= 0.67, (tp, border, fp)
+    # Sentences labelled as plainly not forecasts stay rare even among the candidates.
+    assert fp / (tp + border + fp) <= 0.15, (tp, border, fp)
+
+
+def test_seed_without_forecasts_gives_none(seed_results):
+    article, candidates = next(r for r in seed_results if r[0]["file"].startswith("000_"))
+    assert article["forecasts"] == []
+    assert [c.sentence for c in candidates] == []
+
+
+def _candidate_for(seed_results, quote_start: str):
+    for _article, candidates in seed_results:
+        for candidate in candidates:
+            if _norm(candidate.sentence).startswith(_norm(quote_start)):
+                return candidate
+    raise AssertionError(f"no candidate starts with {quote_start!r}")
+
+
+def test_seed_deadlines_are_read_relative_to_the_published_date(seed_results):
+    acquisition = _candidate_for(seed_results, "Meta will acquire a coding-focused AI startup")
+    assert acquisition.deadline == date(2027, 6, 30)
+    variants = _candidate_for(seed_results, "OpenAI and Anthropic will each announce")
+    assert variants.deadline == date(2026, 9, 30)
+    iteration = _candidate_for(seed_results, "Given that Muse Spark only completed")
+    assert iteration.deadline == date(2026, 12, 31)
+    within = _candidate_for(seed_results, "I expect Meta to acquire")
+    assert within.deadline == date(2027, 4, 8)
+    rollout = _candidate_for(seed_results, "Integration into WhatsApp")
+    assert rollout.vague is True
+    assert rollout.deadline is not None and PUBLISHED < rollout.deadline <= date(2026, 7, 8)
+
+
+def test_seed_probabilities_come_from_the_words(seed_results):
+    iteration = _candidate_for(seed_results, "Given that Muse Spark only completed")
+    assert iteration.probability_kind == "inferred"
+    assert 0.5 < iteration.probability < 0.95
+    assert "likely" in iteration.probability_text.lower()
+
+
+def test_seed_attribution_matches_the_labels(seed_results):
+    right = total = 0
+    wrong = []
+    for article, candidates in seed_results:
+        for label in article.get("forecasts") or []:
+            candidate = next((c for c in candidates if _matches(c.sentence, label["quote"])), None)
+            if candidate is None:
+                continue
+            accepted = {label["source"], *(label.get("also_source") or [])}
+            accepted = {"The Outlet" if s == "author" else s for s in accepted}
+            total += 1
+            if candidate.source in accepted:
+                right += 1
+            else:
+                wrong.append((candidate.source, sorted(accepted), label["quote"][:60]))
+    assert right / total >= 0.85, wrong
+
+
+def test_seed_named_sources(seed_results):
+    zuckerberg = _candidate_for(seed_results, "Mark Zuckerberg has repeatedly claimed")
+    assert (zuckerberg.source, zuckerberg.source_kind, zuckerberg.source_guessed) == ("Mark Zuckerberg", "person", False)
+    hopes = _candidate_for(seed_results, "The model will be proprietary")
+    assert (hopes.source, hopes.source_guessed) == ("Meta", False)
+    assert hopes.claim == "Meta will open-source future versions"
+    author = _candidate_for(seed_results, "I expect Meta to acquire")
+    assert (author.source, author.source_guessed) == ("The Outlet", False)
+    assert author.claim.startswith("Meta will acquire a specialized coding AI startup")
+    unattributed = _candidate_for(seed_results, "Integration into WhatsApp")
+    assert (unattributed.source, unattributed.source_guessed) == ("The Outlet", True)
+
+
+# ----------------------------------------------------------------------------------------
+# Generality: made-up sentences on other topics
+
+STATED = date(2026, 6, 1)
+
+FORECAST_SENTENCES = [
+    # elections
+    ("Pollsters expect turnout to exceed 65 percent in the November election.", "Pollsters"),
+    ("The incumbent is likely to win a second term, according to a Gallup survey.", "Gallup"),
+    ("The party hopes to win back the Senate in 2028.", "The party"),
+    ("Voters in Ohio will decide the ballot measure in November.", None),
+    ("I think the challenger will carry Pennsylvania by a narrow margin.", None),
+    # economics
+    ("Economists at Goldman Sachs predict the Federal Reserve will cut rates twice before the end of 2026.", "Economists at Goldman Sachs"),
+    ("Inflation should fall back to 2% by mid-2027, the central bank said in its quarterly report.", "the central bank"),
+    ("Analysts see a 60% chance of a recession within the next 12 months.", "Analysts"),
+    ("Oil prices are projected to average $70 a barrel in 2027.", None),
+    ("Officials said the bridge would reopen in early 2027.", "Officials"),
+    ("The World Bank forecasts global growth of 2.7 percent this year.", "The World Bank"),
+    ("The merger is unlikely to close before the second half of 2027.", None),
+    # sport
+    ("The club plans to open its new stadium in time for the 2027 season.", "The club"),
+    ("The coach said he expects Smith to return from injury within three weeks.", "The coach"),
+    ("Chances are the team won't make the playoffs.", None),
+    ('"We will win the league next season," the manager told reporters.', "the manager"),
+]
+
+NOT_FORECAST_SENTENCES = [
+    "The company reported revenue of $4.2 billion in the third quarter.",
+    "Turnout was 66 percent in 2020, the highest since 1900.",
+    "Shares rose 3% on Tuesday after the announcement.",
+    "Will the Fed cut rates again?",
+    "Whether the deal survives the regulators will become clearer next year.",
+    "The key question will be how voters respond to the tax plan.",
+    "Results came in better than expected.",
+    "The team has won four of its last five games.",
+    "He was elected mayor in 2019 and re-elected in 2023.",
+    "Younger voters are more likely to support the measure than older voters.",
+    "The minister said the economy grew by 2 percent last year.",
+    "Smith, who joined the club in 2021, scored twice in the final.",
+    "It remains to be seen whether the strategy works.",
+    "The bank raised rates as expected.",
+    "Prices may have peaked in the spring, some economists said, but data are mixed.",
+    "The stadium, built in 1923, seats 40,000 fans.",
+    "Will Smith said the film was the hardest role of his career.",
+    "The political will to reform pensions has faded since the election.",
+]
+
+
+@pytest.mark.parametrize("sentence, source", FORECAST_SENTENCES)
+def test_forecasts_on_other_topics_are_found_and_attributed(sentence, source):
+    candidates = ex.extract(sentence, STATED, default_source="Desk")
+    assert len(candidates) == 1, sentence
+    candidate = candidates[0]
+    assert candidate.source == (source or "Desk")
+    assert candidate.source_guessed is (source is None and not sentence.startswith("I "))
+
+
+@pytest.mark.parametrize("sentence", NOT_FORECAST_SENTENCES)
+def test_statements_of_fact_and_framing_are_not_candidates(sentence):
+    assert ex.extract(sentence, STATED) == []
+
+
+@pytest.mark.parametrize(
+    "sentence, claim",
+    [
+        ("Pollsters expect turnout to exceed 65 percent in the November election.", "Turnout will exceed 65 percent in the November election"),
+        ("Economists at Goldman Sachs predict the Federal Reserve will cut rates twice before the end of 2026.", "The Federal Reserve will cut rates twice before the end of 2026"),
+        ("Officials said the bridge would reopen in early 2027.", "The bridge will reopen in early 2027"),
+        ("The party hopes to win back the Senate in 2028.", "The party will win back the Senate in 2028"),
+        ("Tesla is expected to report record deliveries in the fourth quarter.", "Tesla will report record deliveries in the fourth quarter"),
+        ("It is almost certain that the bill will pass the House before the August recess.", "The bill will pass the House before the August recess"),
+        ("Analysts see a 60% chance of a recession within the next 12 months.", "A recession within the next 12 months"),
+        ("In the short term, expect a response from the opposition.", "A response from the opposition in the short term"),
+        ("Inflation should fall back to 2% by mid-2027, the central bank said in its quarterly report.", "Inflation should fall back to 2% by mid-2027"),
+        ("Integration into the app is expected in the coming weeks.", "Integration into the app will happen in the coming weeks"),
+        ("The striker will probably leave in January, further weakening the squad.", "The striker will leave in January"),
+    ],
+)
+def test_claims_drop_attribution_and_hedges(sentence, claim):
+    assert ex.derive_claim(sentence) == claim
+
+
+ELECTION_PARAGRAPHS = [
+    "The race for governor has narrowed to two points, a new poll shows. The incumbent, who was "
+    "first elected in 2018, has led every survey since March. Turnout in the primary was 31 percent.",
+    "Campaign officials said the governor would win by at least five points. Analysts at Cook "
+    "Political Report expect the race to remain a toss-up until Election Day. Will the debate on "
+    "Thursday change anything? It remains to be seen.",
+    "The challenger plans to spend $12 million on advertising in the last month. I expect the "
+    "margin to be under three points.",
+]
+# Hard-wrapped at 72 columns, the way plain-text newsletters and mailing lists arrive.
+ELECTION_ARTICLE = (
+    "Swing states tighten as campaign enters final stretch\nBy Dana Whitfield\nPublished October 2, 2026\n\n"
+    + "\n\n".join(textwrap.fill(p, 72) for p in ELECTION_PARAGRAPHS)
+    + "\n"
+)
+
+
+def test_made_up_election_article_end_to_end():
+    parsed = ex.read_article(ELECTION_ARTICLE.encode())
+    assert parsed.title == "Swing states tighten as campaign enters final stretch"
+    assert parsed.author == "Dana Whitfield"
+    assert parsed.published == date(2026, 10, 2)
+    candidates = ex.extract(parsed.text, parsed.published, author=parsed.author)
+    sentences = [c.sentence for c in candidates]
+    assert sentences == [
+        "Campaign officials said the governor would win by at least five points.",
+        "Analysts at Cook Political Report expect the race to remain a toss-up until Election Day.",
+        "The challenger plans to spend $12 million on advertising in the last month.",
+        "I expect the margin to be under three points.",
+    ]
+    sources = [(c.source, c.source_guessed) for c in candidates]
+    assert sources == [
+        ("Campaign officials", False),
+        ("Analysts at Cook Political Report", False),
+        ("The challenger", False),
+        ("Dana Whitfield", False),
+    ]
+    # A hard-wrapped line is joined back into its sentence.
+    assert all("\n" not in s for s in sentences)
+
+
+# ----------------------------------------------------------------------------------------
+# Sentences, blocks, dates
+
+
+def test_split_sentences_keeps_abbreviations_initials_and_decimals():
+    text = "Mr. Powell said U.S. growth was 2.5 percent. J. Smith disagreed. Will it last? Yes!"
+    assert ex.split_sentences(text) == [
+        "Mr. Powell said U.S. growth was 2.5 percent.",
+        "J. Smith disagreed.",
+        "Will it last?",
+        "Yes!",
+    ]
+
+
+def test_split_sentences_after_a_closing_quote():
+    assert ex.split_sentences('"We will win." The crowd cheered.') == ['"We will win."', "The crowd cheered."]
+
+
+def test_blocks_join_hard_wrapped_lines_and_split_bullets_and_tables():
+    text = "The bank expects rates to\nfall by March.\n- First point.\n- Second point.\n| a | b |\n|---|---|\n| cell one | cell two |"
+    assert [b for _line, b in ex.blocks(text)] == [
+        "The bank expects rates to fall by March.",
+        "First point.",
+        "Second point.",
+        "a",
+        "b",
+        "cell one",
+        "cell two",
+    ]
+
+
+@pytest.mark.parametrize(
+    "head, expected",
+    [
+        (["Headline here", "Published April 8, 2026", "Body."], date(2026, 4, 8)),
+        (["Headline", "Updated: 9 April 2026", "Published on Wednesday, April 8, 2026"], date(2026, 4, 8)),
+        (["Headline", "Updated: 9 April 2026"], date(2026, 4, 9)),
+        (["SAN FRANCISCO, April 8, 2026 — Meta said on Wednesday ..."], date(2026, 4, 8)),
+        (["Headline", "By Jane Doe | Apr. 8, 2026"], date(2026, 4, 8)),
+        (["Headline", "2026-04-08"], date(2026, 4, 8)),
+        (["Headline", "Meta released Muse Spark on April 8, 2026, its first model from the new lab."], None),
+        (["Headline", "Published February 30, 2026"], None),
+    ],
+)
+def test_published_date_from_the_head_of_the_text(head, expected):
+    assert ex.find_published_date(head)[0] == expected
+
+
+# ----------------------------------------------------------------------------------------
+# Reading bytes: encodings, HTML, bad input
+
+HTML_ARTICLE = """<!doctype html>
+<html><head>
+<title>Fed outlook | Example News</title>
+<meta property="og:site_name" content="Example News">
+<meta name="author" content="Jo Banker">
+<meta property="article:published_time" content="2026-05-04T08:00:00Z">
+<style>p { color: red; } .will { x: 1 }</style>
+<script>var forecast = "the Fed will cut rates next month";</script>
+</head><body>
+<nav><a href="/">Home</a> <a href="/x">Stocks will rally, says our newsletter</a></nav>
+<article><h1>Fed expected to hold rates</h1>
+<p>The Federal Reserve held rates steady on Wednesday &amp; signalled patience.</p>
+<p>Most economists expect the first cut in <b>September</b>.</p>
+<aside>Related: Markets will crash, one blogger predicts.</aside>
+</article></body></html>
+"""
+
+
+def test_html_is_stripped_of_markup_scripts_styles_and_navigation():
+    parsed = ex.read_article(HTML_ARTICLE.encode())
+    assert parsed.is_html
+    assert parsed.title == "Fed expected to hold rates"
+    assert (parsed.outlet, parsed.author, parsed.published) == ("Example News", "Jo Banker", date(2026, 5, 4))
+    assert "&amp;" not in parsed.text and "Wednesday & signalled" in parsed.text
+    for hidden in ("color: red", "var forecast", "newsletter", "blogger"):
+        assert hidden not in parsed.text
+    candidates = ex.extract(parsed.text, parsed.published, author=parsed.author)
+    assert [c.sentence for c in candidates] == ["Fed expected to hold rates", "Most economists expect the first cut in September."]
+
+
+def test_encodings_utf8_bom_utf16_and_windows_1252():
+    text = "The minister’s plan will pass by 2027."
+    for data in (text.encode("utf-8"), b"\xef\xbb\xbf" + text.encode("utf-8"), text.encode("utf-16"), text.encode("cp1252")):
+        assert ex.read_article(data).text == text
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"", "empty"),
+        (b"  \n\t\n", "empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary"),
+        (bytes(range(1, 32)) * 20, "binary"),
+        (b"<html><head><script>x()</script></head><body></body></html>", "no text"),
+    ],
+)
+def test_bad_bytes_raise_one_clear_error(data, message):
+    with pytest.raises(ex.UnreadableArticle, match=message):
+        ex.read_article(data)
+
+
+# ----------------------------------------------------------------------------------------
+# The command
+
+PLAIN_ARTICLE = """\
+Chipmaker outlook
+The chipmaker expects revenue to double by Q4 2027, its chief executive said.
+Sales rose 8% last quarter.
+"""
+
+
+def _write(tmp_path, name: str, content: str | bytes) -> str:
+    path = tmp_path / name
+    if isinstance(content, bytes):
+        path.write_bytes(content)
+    else:
+        path.write_text(content, encoding="utf-8")
+    return str(path)
+
+
+def test_command_readable_output(tmp_path):
+    result = run(_write(tmp_path, "a.txt", PLAIN_ARTICLE), "--published", "2026-11-25")
+    assert result.exit_code == 0, result.output
+    assert "published 2026-11-25 (from --published)" in result.output
+    assert "1 candidate forecast:" in result.output
+    assert "2027-12-31" in result.output
+    assert "Sales rose" not in result.output
+
+
+def test_command_json(tmp_path):
+    result = run(_write(tmp_path, "a.txt", PLAIN_ARTICLE), "--published", "2026-11-25", "--source", "Chip Weekly", "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert len(data) == 1
+    item = data[0]
+    for key in ("sentence", "claim", "source", "source_guessed", "deadline", "deadline_text", "vague", "probability", "probability_kind", "probability_text", "stated", "score"):
+        assert key in item
+    assert item["deadline"] == "2027-12-31"
+    assert item["stated"] == "2026-11-25"
+    assert item["source"] == "its chief executive"
+    assert item["source_guessed"] is False
+    assert item["claim"] == "Revenue will double by Q4 2027"
+
+
+def test_command_yaml_draft(tmp_path):
+    from ruamel.yaml import YAML
+
+    article = "Outlook for rates\nPublished May 4, 2026\nThe Fed will probably cut rates by September.\nRates will stay high, I think, until 2027.\n"
+    result = run(_write(tmp_path, "a.txt", article), "--source", "Rate Watch", "--yaml")
+    assert result.exit_code == 0, result.output
+    assert "# guessed" in result.output
+    data = YAML(typ="safe").load(result.output)
+    assert data["article"]["title"] == "Outlook for rates"
+    assert data["article"]["published"] == date(2026, 5, 4)
+    predictions = data["predictions"]
+    assert len(predictions) == 2
+    first = predictions[0]
+    assert set(first) == {"id", "claim", "criteria", "deadline", "deadline_date", "tags", "forecasts"}
+    assert first["deadline_date"] == date(2026, 9, 30)
+    assert first["criteria"].startswith("TODO")
+    forecast = first["forecasts"][0]
+    assert forecast["source"] == "Rate Watch"
+    assert forecast["source_kind"] in {"person", "organisation", "outlet"}
+    assert forecast["kind"] == "inferred" and forecast["words"]
+    assert 0 < forecast["probability"] < 1
+    assert forecast["stated"] == date(2026, 5, 4)
+    assert forecast["quote"] == "The Fed will probably cut rates by September."
+    assert len({p["id"] for p in predictions}) == 2
+
+
+def test_command_reads_stdin(tmp_path):
+    result = run("-", "--published", "2026-11-25", "--json", input=PLAIN_ARTICLE.encode())
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.output)) == 1
+
+
+def test_command_reads_html(tmp_path):
+    result = run(_write(tmp_path, "a.html", HTML_ARTICLE), "--json")
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert [d["stated"] for d in data] == ["2026-05-04", "2026-05-04"]
+    assert data[1]["source"] == "Most economists"
+
+
+def test_command_uses_the_published_date_the_article_states(tmp_path):
+    article = "Headline\nPublished April 8, 2026\nThe rollout will finish within 12 months.\n"
+    result = run(_write(tmp_path, "a.txt", article), "--json")
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)[0]["deadline"] == "2027-04-08"
+
+
+def test_command_refuses_without_a_published_date(tmp_path):
+    result = run(_write(tmp_path, "a.txt", PLAIN_ARTICLE))
+    assert result.exit_code == 1
+    assert "--published" in result.output
+    assert "Traceback" not in result.output
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        (b"", "the article is empty"),
+        (b"\x00\x01\x02binary\x00", "binary"),
+    ],
+)
+def test_command_bad_article_content(tmp_path, content, message):
+    result = run(_write(tmp_path, "bad.txt", content), "--published", "2026-11-25")
+    assert result.exit_code == 1
+    assert message in result.output
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_command_empty_stdin():
+    result = run("-", "--published", "2026-11-25", input=b"")
+    assert result.exit_code == 1
+    assert "the article is empty" in result.output
+
+
+def test_command_missing_file_and_directory(tmp_path):
+    missing = run(str(tmp_path / "nope.txt"), "--published", "2026-11-25")
+    assert missing.exit_code == 1
+    assert "no such file" in missing.output and "nope.txt" in missing.output
+    directory = run(str(tmp_path), "--published", "2026-11-25")
+    assert directory.exit_code == 1
+    assert "is a directory" in directory.output
+    for result in (missing, directory):
+        assert len(result.output.strip().splitlines()) == 1
+
+
+def test_command_bad_published_names_the_accepted_form(tmp_path):
+    result = run(_write(tmp_path, "a.txt", PLAIN_ARTICLE), "--published", "8 April")
+    assert result.exit_code == 1
+    assert "--published" in result.output and "YYYY-MM-DD" in result.output
+
+
+def test_command_json_and_yaml_together_is_a_usage_error(tmp_path):
+    result = run(_write(tmp_path, "a.txt", PLAIN_ARTICLE), "--published", "2026-11-25", "--json", "--yaml")
+    assert result.exit_code == 2
+
+
+def test_command_help_has_an_example():
+    result = CliRunner().invoke(cli, ["extract", "--help"])
+    assert result.exit_code == 0
+    assert "Example:" in result.output and "--published" in result.output
+
+
+def test_extraction_is_fast_enough_for_long_articles():
+    import time
+
+    text = "\n".join(["The bank will probably raise rates by Q3 2027, analysts said. Sales rose 4% in 2025."] * 300)
+    start = time.perf_counter()
+    ex.extract(text, STATED)
+    assert time.perf_counter() - start < 5
