@@ -529,9 +529,11 @@ _SPEECH = (
 
 # (name, pattern, weight). Strong cues weigh 1 (a forecast on their own); weak ones 0.5.
 _CUES: list[tuple[str, re.Pattern[str], float]] = [
-    ("will", re.compile(r"(?<!\bpolitical )(?<!\bfree )(?<!\bgood )(?<!\bill )(?<!\bthe )(?<!\bhis )(?<!\bher )(?<!\btheir )(?<!\bown )\bwill\b(?!\s+(?:of|power)\b)", re.I), 1.0),
+    ("will", re.compile(r"(?<!\bpolitical )(?<!\bfree )(?<!\bgood )(?<!\bill )(?<!\bthe )(?<!\bhis )(?<!\bher )(?<!\btheir )(?<!\bown )(?<!\byou )\bwill\b(?!\s+(?:of|power)\b)", re.I), 1.0),
     ("won't", re.compile(r"\bwon[’']?t\b|\bwill\s+not\b|\bshan[’']?t\b", re.I), 1.0),
-    ("'ll", re.compile(r"\b\w+[’']ll\b", re.I), 1.0),
+    ("'ll", re.compile(r"\b(?!you[’']ll)\w+[’']ll\b", re.I), 1.0),
+    # Second person is usually instruction ("you will need"), not a forecast.
+    ("you will", re.compile(r"\byou(?:[’']ll|\s+will)\b", re.I), 0.5),
     ("shall", re.compile(r"\bshall\b", re.I), 1.0),
     ("going to", re.compile(r"\b(?:is|are|am|was|were|[’']s|[’']re|[’']m)\s+(?:not\s+)?going\s+to\s+(?!(?:the|a|an|my|his|her|their|our|its|school|work|church|bed|court|war)\b)", re.I), 1.0),
     ("expects", re.compile(r"\bexpect(?:s|ed|ing)?\b(?<!\bas expected)(?<!\bthan expected)(?<!\bthan expecting)(?!\s+(?:than|value|returns?)\b)", re.I), 1.0),
@@ -553,6 +555,7 @@ _CUES: list[tuple[str, re.Pattern[str], float]] = [
     ("should", re.compile(r"\bshould\b", re.I), 0.5),
     ("more likely", re.compile(r"\b(?:more|most|less|least)\s+likely\b", re.I), 0.5),
     ("I think", re.compile(r"\b(?:I|we)\s+(?:think|believe|suspect|reckon|bet|doubt|guess)\b", re.I), 0.5),
+    ("projections", re.compile(r"\b(?:projections?|outlook|estimates?|expectations?|targets?|guidance|roadmap|timeline)\b", re.I), 0.25),
     ("future", re.compile(r"\b(?:future\s+(?:versions?|releases?|models?|iterations?|updates?|products?)|next\s+(?:version|generation|iteration|release|phase|step)|upcoming|forthcoming|eventually|someday|one day|rolling\s+out|roll\s+out|coming\s+soon)\b", re.I), 0.5),
 ]
 # Reported speech in the past ("X said it would ...") is a forecast as much as "will".
@@ -568,6 +571,8 @@ _FRAMING = [
     re.compile(r"\?[\"”’')\]]*$"),
     re.compile(r"^(?:but\s+|and\s+|yet\s+)?whether\b", re.I),
     re.compile(r"\b(?:remains?|is|are)\s+to\s+be\s+seen\b|\btime will tell\b|\bwill\s+(?:be\s+)?(?:watched|watching|worth watching)\b", re.I),
+    # Site chrome: newsletters, cookies, "this story will be updated".
+    re.compile(r"\b(?:newsletter|subscribe|subscription|sign\s+up|log\s+in|cookies?|click\s+here|privacy\s+policy|terms\s+of\s+(?:use|service)|all\s+rights\s+reserved|(?:story|article|page|post)\s+(?:will|may)\s+be\s+updated)\b", re.I),
     re.compile(r"^(?:the|a|an|one|our)\s+(?:[\w-]+\s+){0,3}(?:test|question|questions|challenge|issue|key|focus|priority|task|thing to watch|bottom line|takeaway)\s+(?:for\s+(?:[\w’'-]+\s+){1,4})?(?:now\s+)?(?:will|would)\s+be\b", re.I),
 ]
 
@@ -652,7 +657,7 @@ _SOURCE_VERB = (
     r"estimates|estimated|estimate|projects|projected|announced|announces|noted|notes|wrote|writes|stated|states|"
     r"insists|insisted|hopes|hoped|hope|plans|planned|plan|planning|intends|intended|intend|aims|aimed|aim|"
     r"preparing|prepares|wants|wanted|want|vowed|vows|pledged|pledges|promised|promises|anticipates|anticipated|"
-    r"sees|see|saw|reckons|bets|suggested|suggests|noting|saying|adding|predicting|warning|arguing|claiming|"
+    r"sees|see|saw|reckons|bets|suggested|suggests|worry|worries|worried|fear|fears|feared|cautioned|cautions|doubt|doubts|noting|saying|adding|predicting|warning|arguing|claiming|"
     r"expecting|hoping|promising|confirmed|confirms|reported|reports|added|adds|signalled|signaled|signals)\b"
 )
 _ACCORDING = re.compile(

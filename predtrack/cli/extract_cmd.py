@@ -13,7 +13,8 @@ from predtrack.cli.common import emit_json, handle_errors, parse_date_option, se
 def _read_input(article: str) -> bytes:
     """The article's bytes from a file or standard input; one clear line on failure."""
     if article == "-":
-        return click.get_binary_stream("stdin").read()
+        stream = getattr(sys.stdin, "buffer", None)
+        return stream.read() if stream is not None else sys.stdin.read().encode("utf-8")
     path = Path(article)
     if path.is_dir():
         raise click.ClickException(f"invalid ARTICLE {article!r}: it is a directory; expected a text or HTML file, or - for standard input")
