@@ -1,0 +1,1258 @@
+"""Deadline language to dates: "by Q2 2027", "within 12 months", "in the coming weeks".
+
+A deadline is the last day (inclusive) on which the event can happen for the prediction to
+come true. Every reading is relative to `stated`, the date the words were said; nothing here
+reads the clock. The conventions, with examples, are in docs/language.md.
+
+`read_deadline` looks for the deadline expression inside a whole sentence and never raises.
+It is careful about numbers that are no deadline ("2026 revenue", "a nine-month development
+cycle", "two years ago") and about periods that already ended when the words were said
+("founded in 2004"). `parse_deadline_value` reads a flag or file field and raises
+InvalidValue when it finds nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Callable, Iterator, Mapping
+
+from predtrack.errors import ConfigError, InvalidValue
+
+# Vague horizons: name -> duration added to the stated date. Each is a key of the
+# `[deadlines.vague]` table of the config file, where it can be overridden.
+DEFAULT_HORIZONS: dict[str, str] = {
+    # "in the coming days", "next few days", "within days", "any day now", "imminently"
+    "coming_days": "14 days",
+    # "in the coming weeks", "next few weeks", "the weeks ahead", "within weeks"
+    "coming_weeks": "6 weeks",
+    # "in the coming months", "next few months", "in a few months", "within months"
+    "coming_months": "6 months",
+    # "in the coming years", "next few years", "in the years ahead", "within years"
+    "coming_years": "3 years",
+    # "soon", "shortly", "before long", "in the near future"
+    "soon": "3 months",
+    # "in the short term", "in the near term", "in the not-too-distant future"
+    "short_term": "1 year",
+    # "in the medium term", "in the mid term"
+    "medium_term": "3 years",
+    # "in the long term", "in the long run", "in the coming decades"
+    "long_term": "10 years",
+}
+
+ACCEPTED_DEADLINE_FORMS = (
+    "a date as YYYY-MM-DD, a period such as 'Q2 2027', 'H1 2027', 'March 2027', '2027' or "
+    "'end of 2026', a span such as 'within 12 months', or 'none'"
+)
+
+
+@dataclass(frozen=True)
+class DeadlineReading:
+    deadline: date | None  # last day (inclusive) the event can happen; None = no deadline
+    earliest: date | None  # for ranges ("3 to 6 months"), else None
+    text: str | None  # the words matched, verbatim from the input
+    vague: bool  # True when the words name no definite period
+    explanation: str  # one line a person can check
+
+
+NO_DEADLINE = DeadlineReading(None, None, None, False, "no deadline words found")
+
+
+def _rd(**kwargs):
+    # dateutil costs ~10 ms to import: load it on first use, not when predtrack starts.
+    from dateutil.relativedelta import relativedelta
+
+    return relativedelta(**kwargs)
+
+
+# ---------------------------------------------------------------- periods
+
+
+@dataclass(frozen=True)
+class _Period:
+    start: date
+    end: date
+    label: str
+    months: int = 0  # length in whole months (0: a day or days); decides early/mid/late
+    decade: bool = False
+
+
+def _span(year: int, month: int, months: int, label: str) -> _Period:
+    start = date(year, month, 1)
+    end = start + _rd(months=months - 1, day=31)
+    return _Period(start, end, label, months)
+
+
+MONTH_NAMES = ["January", "February", "March", "April", "May", "June", "July", "August",
+               "September", "October", "November", "December"]
+_MONTH_NUMBER = {name[:3].lower(): i + 1 for i, name in enumerate(MONTH_NAMES)}
+_SEASONS = {"spring": 3, "summer": 6, "fall": 9, "autumn": 9, "winter": 12}
+
+
+def _year(y: int) -> _Period:
+    return _span(y, 1, 12, str(y))
+
+
+def _quarter(y: int, q: int) -> _Period:
+    return _span(y, 3 * q - 2, 3, f"Q{q} {y}")
+
+
+def _half(y: int, h: int) -> _Period:
+    return _span(y, 6 * h - 5, 6, f"H{h} {y}")
+
+
+def _month(y: int, m: int) -> _Period:
+    return _span(y, m, 1, f"{MONTH_NAMES[m - 1]} {y}")
+
+
+def _season(y: int, name: str) -> _Period:
+    first = _SEASONS[name]
+    p = _span(y, first, 3, "")
+    # Meteorological seasons (northern hemisphere); winter YEAR runs December YEAR to February.
+    return _Period(p.start, p.end, f"{name} {y} ({p.start:%B} to {p.end:%B})", 3)
+
+
+def _decade(first_year: int) -> _Period:
+    return _Period(date(first_year, 1, 1), date(first_year + 9, 12, 31), f"the {first_year}s", 120, True)
+
+
+def _day(d: date, label: str | None = None) -> _Period:
+    return _Period(d, d, label or d.isoformat())
+
+
+def _part(p: _Period, which: str) -> _Period:
+    """early / mid / late: the first, middle or last third of a period."""
+    index = {"early": 0, "mid": 1, "late": 2}[which]
+    if p.decade:
+        offsets = [(0, 2), (3, 6), (7, 9)][index]
+        y0 = p.start.year
+        return _Period(date(y0 + offsets[0], 1, 1), date(y0 + offsets[1], 12, 31), f"{which} {p.label}", 36)
+    if p.months >= 3 and p.months % 3 == 0:
+        step = p.months // 3
+        start = p.start + _rd(months=step * index)
+        end = start + _rd(months=step - 1, day=31)
+        return _Period(start, end, f"{which} {p.label} ({start:%B} to {end:%B})" if step > 1 else f"{which} {p.label} ({start:%B})", step)
+    if p.months == 1:
+        first_day, last_day = [(1, 10), (11, 20), (21, 31)][index]
+        start = p.start + _rd(day=first_day)
+        end = p.start + _rd(day=last_day)
+        return _Period(start, end, f"{which} {p.label} ({start.day} to {end.day} {start:%B})")
+    return p
+
+
+# ---------------------------------------------------------------- shared patterns
+
+_FLAGS = re.I | re.X
+Y4 = r"(?:19|20|21)\d\d"
+_NOT_AFTER_YEAR = r"(?![\w%]|[.,:/]\d|-\d|\s*(?:%|percent|per\s+cent))"
+# Not inside a word, a number, an amount or a version ("GPT-2030"); "end-2026" is fine.
+_NOT_BEFORE = r"(?<![\w$£€#@.,/:'])(?<![\d$£€#@.,/:'_]-)"
+MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
+         r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+ORDINAL = r"(?:first|second|third|fourth|1st|2nd|3rd|4th|final|last)"
+_ORDINAL_NUMBER = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
+                   "4th": 4, "final": 4, "last": 4}
+WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?"
+_WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
+
+_SMALL_NUMBERS = {
+    "zero": 0, "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60,
+    "seventy": 70, "eighty": 80, "ninety": 90, "dozen": 12, "couple": 2, "half": 0.5,
+}
+NUM = (r"(?:\d{1,4}(?:\.\d+)?(?:\s?½)?|(?:twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety)"
+       r"(?:[\s-](?:one|two|three|four|five|six|seven|eight|nine)\b)?|zero|one|two|three|four|five|six|"
+       r"seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|"
+       r"nineteen|a\s+couple(?:\s+of)?|couple\s+of|a\s+dozen|dozen|half\s+an?|an?)")
+UNIT = (r"(?:(?:business|working|calendar)\s+days?|days?|weeks?|fortnights?|months?|mos\.?|"
+        r"quarters?|qtrs?\.?|years?|yrs?\.?|decades?|centur(?:y|ies)|hours?|hrs?\.?)\b")
+_HALF = r"(?:\s+and\s+a\s+half)"
+
+
+def _number(words: str) -> float | None:
+    w = re.sub(r"\s+", " ", words.strip().lower())
+    w = w.replace(" of", "")
+    if not w:
+        return None
+    half = 0.5 if w.endswith("½") else 0.0
+    w = w.rstrip("½ ").strip()
+    try:
+        return float(w) + half
+    except ValueError:
+        pass
+    total = 0.0
+    tokens = re.split(r"[\s-]+", w)
+    if len(tokens) > 1 and tokens[0] in ("a", "an"):
+        tokens = tokens[1:]  # "a couple", "a dozen"
+    for token in tokens:
+        value = _SMALL_NUMBERS.get(token)
+        if value is None:
+            return None
+        total = total * value if token == "half" and total else total + value
+    if w.startswith("half"):
+        return 0.5
+    return total
+
+
+def _unit_name(unit: str) -> str:
+    u = unit.lower().rstrip(".")
+    if "business" in u or "working" in u:
+        return "business_day"
+    for prefix, name in (("day", "day"), ("calendar", "day"), ("week", "week"), ("fortnight", "fortnight"),
+                         ("mo", "month"), ("q", "quarter"), ("y", "year"), ("decade", "decade"),
+                         ("centur", "century"), ("h", "hour")):
+        if u.startswith(prefix):
+            return name
+    return u
+
+
+def _add(stated: date, amount: float, unit: str) -> date:
+    """stated + amount units, calendar-aware (2026-08-31 + 6 months = 2027-02-28)."""
+    if unit == "business_day":
+        d, left = stated, int(round(amount))
+        while left > 0:
+            d += timedelta(days=1)
+            if d.weekday() < 5:
+                left -= 1
+        return d
+    if unit == "hour":
+        return stated + timedelta(days=-(-int(round(amount)) // 24))
+    if unit in ("day", "week", "fortnight"):
+        days = amount * {"day": 1, "week": 7, "fortnight": 14}[unit]
+        return stated + timedelta(days=int(round(days)))
+    months = amount * {"month": 1, "quarter": 3, "year": 12, "decade": 120, "century": 1200}[unit]
+    whole = int(months)
+    extra_days = int(round((months - whole) * 30))
+    return stated + _rd(months=whole, days=extra_days)
+
+
+def _duration_words(amount: float, unit: str) -> str:
+    shown = int(amount) if float(amount).is_integer() else amount
+    name = unit.replace("_", " ")
+    return f"{shown} {name}{'' if shown == 1 else 's'}"
+
+
+_DURATION_RE = re.compile(rf"^\s*(?P<n>{NUM}){_HALF}?\s+(?P<unit>{UNIT})\s*$", _FLAGS)
+
+
+def _parse_duration(value: str) -> tuple[float, str] | None:
+    m = _DURATION_RE.match(value or "")
+    if not m:
+        return None
+    n = _number(m.group("n"))
+    if n is None:
+        return None
+    if re.search(_HALF, m.group(0), re.I):
+        n += 0.5
+    return n, _unit_name(m.group("unit"))
+
+
+def _horizon_table(horizons: Mapping[str, str] | None) -> tuple[dict[str, tuple[float, str, str]], list[str]]:
+    table: dict[str, tuple[float, str, str]] = {}
+    problems: list[str] = []
+    for name, text in DEFAULT_HORIZONS.items():
+        n, unit = _parse_duration(text)  # type: ignore[misc]
+        table[name] = (n, unit, "default")
+    for name, text in (horizons or {}).items():
+        key = str(name).strip().lower().replace("-", "_").replace(" ", "_")
+        parsed = _parse_duration(str(text))
+        if key not in DEFAULT_HORIZONS:
+            problems.append(f"unknown [deadlines.vague] name {name!r}: expected one of {', '.join(DEFAULT_HORIZONS)}")
+        elif parsed is None:
+            problems.append(f"invalid [deadlines.vague] {name} {text!r}: expected a duration such as '6 weeks' or '3 months'")
+        else:
+            table[key] = (parsed[0], parsed[1], "config")
+    return table, problems
+
+
+def check_horizons(horizons: Mapping[str, str] | None) -> None:
+    """Raise ConfigError naming the first unknown horizon or unreadable duration."""
+    _table, problems = _horizon_table(horizons)
+    if problems:
+        raise ConfigError(problems[0])
+
+
+# ---------------------------------------------------------------- period cores
+# A core is the period itself ("Q2 2027", "March", "next year"); modifiers ("the end of",
+# "mid-") and triggers ("by", "before", "in") are read from the words just before it.
+
+
+@dataclass
+class _Core:
+    start: int
+    end: int
+    # year -> period, for cores that name their year or are fixed by `stated`, `year` is ignored
+    build: Callable[[int], _Period | None]
+    has_year: bool  # False: "March", "the third quarter": the first one ending on/after stated
+    kind: str
+    bare_ok: bool  # can stand without a trigger inside a sentence ("Q3 2026", not "2026")
+    needs_capital: str | None = None  # a month or season word that must be capitalised in prose
+    fixed_label: bool = False
+
+
+def _yy(text: str) -> int:
+    digits = re.sub(r"\D", "", text)
+    return int(digits) if len(digits) == 4 else 2000 + int(digits)
+
+
+def _month_number(word: str) -> int:
+    return _MONTH_NUMBER[word.lower().rstrip(".")[:3]]
+
+
+_ISO_DATE_RE = re.compile(rf"{_NOT_BEFORE}(?P<y>{Y4})(?P<sep>[-/])(?P<m>[01]\d)(?P=sep)(?P<d>[0-3]\d)(?![\w/-]|\.\d)", _FLAGS)
+_NUMERIC_DATE_RE = re.compile(rf"{_NOT_BEFORE}(?P<a>[0-3]?\d)(?P<sep>[/.])(?P<b>[0-3]?\d)(?P=sep)(?P<y>{Y4})(?![\w/]|\.\d)", _FLAGS)
+_MDY_RE = re.compile(
+    rf"""{_NOT_BEFORE}(?:(?:{WEEKDAY}),?\s+)?(?P<mon>{MONTH})\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?(?![\d:%]|\.\d|\s*(?:%|percent|[ap]\.?m\b))
+    (?:,?\s+(?P<y>{Y4}){_NOT_AFTER_YEAR})?""", _FLAGS)
+_DMY_RE = re.compile(
+    rf"""{_NOT_BEFORE}(?:(?:{WEEKDAY}),?\s+)?(?:the\s+)?(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{MONTH})(?![\w])
+    (?:,?\s+(?P<y>{Y4}){_NOT_AFTER_YEAR})?""", _FLAGS)
+_MONTH_YEAR_RE = re.compile(
+    rf"""{_NOT_BEFORE}(?P<mon>{MONTH})(?:\s+of|,)?\s+(?:(?P<y>{Y4})|'(?P<yy>\d\d)){_NOT_AFTER_YEAR}""", _FLAGS)
+_ISO_MONTH_RE = re.compile(rf"{_NOT_BEFORE}(?P<y>{Y4})-(?P<m>0[1-9]|1[0-2])(?![\w/-]|\.\d)", _FLAGS)
+_MONTH_RE = re.compile(rf"{_NOT_BEFORE}(?P<mon>{MONTH})(?![\w-])", _FLAGS)
+_QUARTER_RES = [
+    # Q3 2026, Q3 of 2026, Q3'26, Q3 FY2026, Q3-2026, Q3 (no year)
+    re.compile(rf"""{_NOT_BEFORE}(?:the\s+)?(?:(?:fiscal|calendar)\s+)?q(?P<q>[1-4])
+        (?:(?:\s*(?:of\s+|,\s*|-|/|\s)(?:(?P<fy>fy|cy|fiscal(?:\s+year)?|calendar(?:\s+year)?)\s*'?)?(?P<y>{Y4}))
+          |\s*'(?P<yy>\d\d)|\s*(?P<fy2>fy|cy)\s*'?(?P<yy2>\d\d)
+          |\s+(?:of\s+)?(?P<rel>this|next|the\s+current|the\s+coming)\s+(?:fiscal\s+|calendar\s+)?year)?
+        {_NOT_AFTER_YEAR}""", _FLAGS),
+    # 3Q26, 3Q 2026, 3Q'26
+    re.compile(rf"{_NOT_BEFORE}(?P<q>[1-4])q(?:\s*'?(?P<yy>\d\d)|\s*(?P<y>{Y4}))?{_NOT_AFTER_YEAR}", _FLAGS),
+    # 2026-Q3, 2026 Q3, 2026Q3
+    re.compile(rf"{_NOT_BEFORE}(?P<y>{Y4})\s?[-/]?\s?q(?P<q>[1-4])(?!\w)", _FLAGS),
+    # the third quarter of 2026, third-quarter 2026, the fourth quarter of next year
+    re.compile(rf"""{_NOT_BEFORE}(?:the\s+)?(?P<ord>{ORDINAL})[\s-]+(?:(?:fiscal|calendar)\s+)?quarter
+        (?:,?\s+(?:of\s+)?(?:(?P<fy>fiscal|calendar)(?:\s+year)?\s+)?(?P<y>{Y4}){_NOT_AFTER_YEAR}
+          |\s+of\s+(?P<rel>this|next|the\s+current|the\s+coming)\s+(?:fiscal\s+|calendar\s+)?year
+          |\s+of\s+the\s+(?:fiscal\s+|calendar\s+)?year)?(?![\w-])""", _FLAGS),
+    # 2026's third quarter, next year's first quarter
+    re.compile(rf"""{_NOT_BEFORE}(?:(?P<y>{Y4})|(?P<rel>this|next)\s+year)['’]s\s+(?P<ord>{ORDINAL})\s+(?:fiscal\s+)?quarter(?!\w)""", _FLAGS),
+]
+_MONTH_QUARTER_RE = re.compile(rf"{_NOT_BEFORE}(?:the\s+)?(?P<mon>{MONTH})\s+quarter(?:\s+of\s+(?P<y>{Y4}))?(?!\w)", _FLAGS)
+_HALF_RES = [
+    re.compile(rf"""{_NOT_BEFORE}(?:the\s+)?h(?P<h>[12])(?:\s*(?:of\s+|,\s*|-|/|\s)(?:(?:fy|cy|fiscal|calendar)\s*'?)?(?P<y>{Y4})
+        |\s*'(?P<yy>\d\d)|\s*(?:fy|cy)\s*'?(?P<yy2>\d\d)|\s+(?:of\s+)?(?P<rel>this|next)\s+year)?{_NOT_AFTER_YEAR}""", _FLAGS),
+    re.compile(rf"{_NOT_BEFORE}(?P<h>[12])h(?:\s*'?(?P<yy>\d\d)|\s*(?P<y>{Y4}))?{_NOT_AFTER_YEAR}", _FLAGS),
+    re.compile(rf"{_NOT_BEFORE}(?P<y>{Y4})\s?[-/]?\s?h(?P<h>[12])(?!\w)", _FLAGS),
+    re.compile(rf"""{_NOT_BEFORE}(?:the\s+)?(?P<ord>first|second|1st|2nd|back|latter|front|last)[\s-]+half
+        (?:,?\s+(?:of\s+)?(?:(?:fiscal|calendar)(?:\s+year)?\s+)?(?P<y>{Y4}){_NOT_AFTER_YEAR}
+          |\s+of\s+(?P<rel>this|next|the\s+current|the\s+coming)\s+(?:fiscal\s+|calendar\s+)?year
+          |\s+of\s+the\s+(?:fiscal\s+|calendar\s+)?year)?(?![\w-])""", _FLAGS),
+    re.compile(rf"""{_NOT_BEFORE}(?:(?P<y>{Y4})|(?P<rel>this|next)\s+year)['’]s\s+(?P<ord>first|second|back|latter|front)\s+half(?!\w)""", _FLAGS),
+    # the first six months of 2027
+    re.compile(rf"""{_NOT_BEFORE}the\s+(?P<ord>first|last)\s+(?P<n>six|6)\s+months\s+of\s+(?:(?P<y>{Y4}){_NOT_AFTER_YEAR}|(?P<rel>this|next)\s+year|the\s+year)""", _FLAGS),
+]
+_SEASON_RE = re.compile(
+    rf"""{_NOT_BEFORE}(?:the\s+)?(?P<s>spring|summer|fall|autumn|winter)(?:\s+(?:of\s+)?(?:(?P<y>{Y4}){_NOT_AFTER_YEAR}|'(?P<yy>\d\d)(?!\w)))?(?![\w-])""", _FLAGS)
+_YEAR_RE = re.compile(
+    rf"""{_NOT_BEFORE}(?P<pre>(?:the\s+)?(?:(?:fiscal|calendar)(?:\s+year)?|fy|cy|year)\s*'?\s*)?(?P<y>{Y4}){_NOT_AFTER_YEAR}""", _FLAGS)
+_SHORT_YEAR_RE = re.compile(r"(?<![\w$£€#@.,/:-])(?P<pre>(?:fy|cy)\s*'?|')(?P<yy>\d\d)(?![\w%]|[.,:/]\d|'s)", _FLAGS)
+_YEAR_RANGE_RE = re.compile(rf"{_NOT_BEFORE}(?P<y>{Y4})\s?[-–/]\s?(?P<yy>{Y4}|\d\d)(?![\w%-]|[.,:/]\d)", _FLAGS)
+_DECADE_RE = re.compile(rf"{_NOT_BEFORE}(?:the\s+)?(?:(?P<y>(?:19|20|21)\d0)|'(?P<yy>\d0))['’]?s(?!\w)", _FLAGS)
+_RELCAL_RE = re.compile(
+    r"""(?<![\w-])(?P<which>this|next|the\s+current|current|the\s+coming|the\s+next|the\s+upcoming|upcoming|the\s+present)\s+
+    (?P<what>(?:fiscal\s+|calendar\s+)?year|quarter|month|week|weekend|decade|century|half|summer|spring|fall|autumn|winter)(?![\w-])""", _FLAGS)
+_THE_UNIT_RE = re.compile(r"(?<![\w-])(?:the\s+)?(?:(?:fiscal|calendar)\s+)?(?P<what>year|quarter|month|week|decade|century|day)(?![\w-])", _FLAGS)
+_YEAR_AFTER_NEXT_RE = re.compile(r"(?<![\w-])the\s+year\s+after\s+next(?!\w)", _FLAGS)
+_YEAR_END_RE = re.compile(r"(?<![\w-])(?:year[\s-]?end|end[\s-]year|eoy|ye)(?:\s+(?P<y>" + Y4 + r")" + _NOT_AFTER_YEAR + r"|\s*'(?P<yy>\d\d)(?!\w))?(?![\w-])", _FLAGS)
+_YEAR_YEAR_END_RE = re.compile(rf"{_NOT_BEFORE}(?P<y>{Y4})(?:\s+year[\s-]?end|['’]s\s+end)(?![\w-])", _FLAGS)
+_DAY_WORD_RE = re.compile(
+    r"""(?<![\w-])(?P<w>today|tonight|tomorrow|the\s+day\s+after\s+tomorrow|(?:the\s+)?end\s+of\s+(?:the\s+)?(?:business\s+)?day|eod|cob|close\s+of\s+business|this\s+time\s+next\s+(?:week|month|year))(?![\w-])""", _FLAGS)
+_HOLIDAY_RE = re.compile(
+    rf"""(?<![\w-])(?P<h>christmas(?:\s+day|\s+eve)?|xmas|thanksgiving|black\s+friday|easter|halloween|new\s+year['’]?s?(?:\s+(?:eve|day))?|the\s+(?:end-of-year\s+)?holidays|the\s+holiday\s+season)(?:\s+(?:of\s+)?(?P<y>{Y4}){_NOT_AFTER_YEAR})?(?![\w-])""", _FLAGS)
+_WEEKDAY_RE = re.compile(rf"(?<![\w-])(?P<wd>{WEEKDAY})(?![\w-])", _FLAGS)
+_CENTURY_RE = re.compile(r"(?<![\w-])(?:the\s+|this\s+)century(?![\w-])", _FLAGS)
+
+
+def _next_weekday(stated: date, weekday: int, strictly_after: bool) -> date:
+    days = (weekday - stated.weekday()) % 7
+    if strictly_after and days == 0:
+        days = 7
+    return stated + timedelta(days=days)
+
+
+def _holiday(name: str, y: int) -> _Period:
+    n = re.sub(r"\s+", " ", name.lower().replace("’", "'"))
+    if n.startswith(("christmas", "xmas")):
+        d = date(y, 12, 24 if n.endswith("eve") else 25)
+    elif n.startswith("thanksgiving") or n.startswith("black"):
+        from dateutil.relativedelta import TH
+
+        d = date(y, 11, 1) + _rd(weekday=TH(+4))
+        if n.startswith("black"):
+            d += timedelta(days=1)
+    elif n.startswith("easter"):
+        from dateutil.easter import easter
+
+        d = easter(y)
+    elif n.startswith("halloween"):
+        d = date(y, 10, 31)
+    elif n.startswith("new year"):
+        d = date(y, 12, 31) if n.endswith("eve") else date(y + 1, 1, 1) if not n.endswith("day") else date(y, 1, 1)
+        if n.endswith("day"):
+            return _day(d, f"New Year's Day {y}")
+        return _day(d, f"New Year's Eve {y}" if n.endswith("eve") else f"New Year {y + 1}")
+    else:  # the holidays, the holiday season
+        return _Period(date(y, 11, 15), date(y, 12, 31), f"the {y} holiday season (to 31 December)")
+    return _day(d, f"{name.strip()} {y}")
+
+
+def _parse_day(y: int, month_word: str, day: str) -> date:
+    # dateutil's parser validates the day for the month and year (29 February in leap years).
+    from dateutil import parser
+
+    return parser.parse(f"{MONTH_NAMES[_month_number(month_word) - 1]} {int(day)} {y}").date()
+
+
+def _cores(text: str, stated: date) -> Iterator[_Core]:
+    """Every period expression in the text, before modifiers and triggers are considered."""
+    for m in _ISO_DATE_RE.finditer(text):
+        y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
+        yield _Core(m.start(), m.end(), lambda _y, y=y, mo=mo, d=d: _day(date(y, mo, d)), True, "date", True)
+    for m in _NUMERIC_DATE_RE.finditer(text):
+        a, b, y = int(m["a"]), int(m["b"]), int(m["y"])
+        # Only unambiguous forms: 6/30/2027 or 30/6/2027, never 3/4/2027.
+        if a > 12 and 1 <= b <= 12:
+            day_month = (a, b)
+        elif b > 12 and 1 <= a <= 12:
+            day_month = (b, a)
+        elif a == b and 1 <= a <= 12:
+            day_month = (a, b)
+        else:
+            continue
+        yield _Core(m.start(), m.end(), lambda _y, y=y, dm=day_month: _day(date(y, dm[1], dm[0])), True, "date", True)
+    for regex in (_MDY_RE, _DMY_RE):
+        for m in regex.finditer(text):
+            if not 1 <= int(m["d"]) <= 31:
+                continue
+            label_fmt = None
+            if m["y"]:
+                y = int(m["y"])
+                yield _Core(m.start(), m.end(), lambda _y, y=y, mw=m["mon"], d=m["d"]: _day(_parse_day(y, mw, d)), True, "date", True)
+            else:
+                yield _Core(m.start(), m.end(), lambda y, mw=m["mon"], d=m["d"]: _day(_parse_day(y, mw, d)), False, "date", False,
+                            needs_capital=m["mon"])
+            del label_fmt
+    for m in _MONTH_YEAR_RE.finditer(text):
+        y = int(m["y"]) if m["y"] else 2000 + int(m["yy"])
+        yield _Core(m.start(), m.end(), lambda _y, y=y, mo=_month_number(m["mon"]): _month(y, mo), True, "month", True,
+                    needs_capital=m["mon"] if m["yy"] else None)
+    for m in _ISO_MONTH_RE.finditer(text):
+        yield _Core(m.start(), m.end(), lambda _y, y=int(m["y"]), mo=int(m["m"]): _month(y, mo), True, "month", True)
+    for m in _MONTH_RE.finditer(text):
+        yield _Core(m.start(), m.end(), lambda y, mo=_month_number(m["mon"]): _month(y, mo), False, "month", False,
+                    needs_capital=m["mon"])
+    for regex in _QUARTER_RES:
+        for m in regex.finditer(text):
+            gd = m.groupdict()
+            q = int(gd["q"]) if gd.get("q") else _ORDINAL_NUMBER[gd["ord"].lower()]
+            fiscal = bool(gd.get("fy") or gd.get("fy2"))
+            y = _year_of(gd, stated)
+            if y is None:
+                yield _Core(m.start(), m.end(), lambda yr, q=q: _quarter(yr, q), False, "quarter", False)
+            else:
+                yield _Core(m.start(), m.end(), lambda _y, y=y, q=q, f=fiscal: _fiscal(_quarter(y, q), f), True, "quarter",
+                            bool(gd.get("y") or gd.get("yy") or gd.get("yy2")))
+    for m in _MONTH_QUARTER_RE.finditer(text):
+        mo = _month_number(m["mon"])
+
+        def build(yr, mo=mo):
+            end_month = _month(yr, mo)
+            start = end_month.start - _rd(months=2)
+            return _Period(start, end_month.end, f"the quarter ending {end_month.end:%B %Y}", 3)
+
+        if m["y"]:
+            yield _Core(m.start(), m.end(), lambda _y, y=int(m["y"]), b=build: b(y), True, "quarter", True)
+        else:
+            yield _Core(m.start(), m.end(), build, False, "quarter", False, needs_capital=m["mon"])
+    for regex in _HALF_RES:
+        for m in regex.finditer(text):
+            gd = m.groupdict()
+            if gd.get("h"):
+                h = int(gd["h"])
+            else:
+                h = 1 if gd["ord"].lower() in ("first", "1st", "front") else 2
+            y = _year_of(gd, stated)
+            if y is None:
+                yield _Core(m.start(), m.end(), lambda yr, h=h: _half(yr, h), False, "half", False)
+            else:
+                yield _Core(m.start(), m.end(), lambda _y, y=y, h=h: _half(y, h), True, "half",
+                            bool(gd.get("y") or gd.get("yy") or gd.get("yy2")))
+    for m in _SEASON_RE.finditer(text):
+        name = m["s"].lower()
+        if m["y"] or m["yy"]:
+            y = int(m["y"]) if m["y"] else 2000 + int(m["yy"])
+            yield _Core(m.start(), m.end(), lambda _y, y=y, n=name: _season(y, n), True, "season", True)
+        else:
+            yield _Core(m.start(), m.end(), lambda yr, n=name: _season(yr, n), False, "season", False, needs_capital=m["s"])
+    for m in _YEAR_RE.finditer(text):
+        y = int(m["y"])
+        fiscal = bool(m["pre"] and re.search(r"fiscal|fy", m["pre"], re.I))
+        yield _Core(m.start(), m.end(), lambda _y, y=y, f=fiscal: _fiscal(_year(y), f), True, "year", bool(m["pre"]))
+    for m in _SHORT_YEAR_RE.finditer(text):
+        y = 2000 + int(m["yy"])
+        fiscal = "f" in m["pre"].lower()
+        yield _Core(m.start(), m.end(), lambda _y, y=y, f=fiscal: _fiscal(_year(y), f), True, "year", m["pre"] != "'")
+    for m in _YEAR_RANGE_RE.finditer(text):
+        y, yy = int(m["y"]), int(m["yy"])
+        if len(m["yy"]) == 2 and yy <= 12 and m.group(0)[4:].strip()[:1] == "-":
+            continue  # 2026-07 is July 2026
+        y2 = yy if len(m["yy"]) == 4 else (y // 100) * 100 + yy
+        if y2 <= y or y2 - y > 10:
+            continue
+        yield _Core(m.start(), m.end(), lambda _y, y=y, y2=y2: _Period(date(y, 1, 1), date(y2, 12, 31), f"{y} to {y2}", 12 * (y2 - y + 1)),
+                    True, "range", True)
+    for m in _DECADE_RE.finditer(text):
+        y = int(m["y"]) if m["y"] else 2000 + int(m["yy"])
+        yield _Core(m.start(), m.end(), lambda _y, y=y: _decade(y), True, "decade", True)
+    for m in _RELCAL_RE.finditer(text):
+        yield from _relcal(m, stated)
+    for m in _YEAR_AFTER_NEXT_RE.finditer(text):
+        y = stated.year + 2
+        yield _Core(m.start(), m.end(), lambda _y, y=y: _year(y), True, "relcal", True)
+    for m in _THE_UNIT_RE.finditer(text):
+        what = m["what"].lower()
+        # "the year", "the quarter": only with a modifier or trigger (checked later); the current one.
+        if what == "year":
+            p = _year(stated.year)
+        elif what == "quarter":
+            p = _quarter(stated.year, (stated.month - 1) // 3 + 1)
+        elif what == "month":
+            p = _month(stated.year, stated.month)
+        elif what == "week":
+            p = _Period(stated - timedelta(days=stated.weekday()), _next_weekday(stated, 6, False), "this week")
+        elif what == "day":
+            p = _day(stated, "today")
+        elif what == "decade":
+            p = _decade(stated.year // 10 * 10)
+        else:
+            first = stated.year // 100 * 100
+            p = _Period(date(first, 1, 1), date(first + 99, 12, 31), "this century", 1200)
+        label = p.label if what in ("week", "day", "century") else f"this {what} ({p.label})"
+        yield _Core(m.start(), m.end(), lambda _y, p=p, label=label: _Period(p.start, p.end, label, p.months, p.decade), True, "the_unit", False)
+    for m in _CENTURY_RE.finditer(text):
+        first = stated.year // 100 * 100
+        yield _Core(m.start(), m.end(), lambda _y, f=first: _Period(date(f, 1, 1), date(f + 99, 12, 31), "this century", 1200),
+                    True, "the_unit", False)
+    for m in _YEAR_END_RE.finditer(text):
+        if m["y"] or m["yy"]:
+            y = int(m["y"]) if m["y"] else 2000 + int(m["yy"])
+        else:
+            y = stated.year
+        word = m.group(0).lower()
+        if word.strip() == "ye":
+            continue  # "ye" alone is a word, not year-end
+        yield _Core(m.start(), m.end(), lambda _y, y=y: _day(date(y, 12, 31), f"the end of {y}"), True, "yearend", True)
+    for m in _YEAR_YEAR_END_RE.finditer(text):
+        y = int(m["y"])
+        yield _Core(m.start(), m.end(), lambda _y, y=y: _day(date(y, 12, 31), f"the end of {y}"), True, "yearend", True)
+    for m in _DAY_WORD_RE.finditer(text):
+        w = re.sub(r"\s+", " ", m["w"].lower())
+        if w.startswith("this time next"):
+            unit = w.rsplit(" ", 1)[1]
+            d = _add(stated, 1, unit)
+            label = f"{stated.isoformat()} plus 1 {unit}"
+        elif w.startswith("tomorrow"):
+            d, label = stated + timedelta(days=1), f"tomorrow ({stated + timedelta(days=1)})"
+        elif w.startswith("the day after"):
+            d, label = stated + timedelta(days=2), f"the day after tomorrow ({stated + timedelta(days=2)})"
+        else:
+            d, label = stated, f"the stated day ({stated})"
+        yield _Core(m.start(), m.end(), lambda _y, d=d, label=label: _day(d, label), True, "dayword",
+                    not w.startswith(("today", "tonight")))
+    for m in _HOLIDAY_RE.finditer(text):
+        name = m["h"]
+        if m["y"]:
+            yield _Core(m.start(), m.end(), lambda _y, y=int(m["y"]), n=name: _holiday(n, y), True, "holiday", True)
+        else:
+            yield _Core(m.start(), m.end(), lambda y, n=name: _holiday(n, y), False, "holiday", False)
+    for m in _WEEKDAY_RE.finditer(text):
+        wd = _WEEKDAYS[m["wd"].lower()[:3]]
+        yield _Core(m.start(), m.end(), lambda _y, wd=wd: _day(_next_weekday(stated, wd, False), None), True, "weekday", False,
+                    needs_capital=m["wd"])
+
+
+def _fiscal(p: _Period, fiscal: bool) -> _Period:
+    if not fiscal:
+        return p
+    return _Period(p.start, p.end, f"{p.label} (a fiscal period, read as the calendar one)", p.months, p.decade)
+
+
+def _year_of(gd: dict, stated: date) -> int | None:
+    if gd.get("y"):
+        return int(gd["y"])
+    if gd.get("yy"):
+        return 2000 + int(gd["yy"])
+    if gd.get("yy2"):
+        return 2000 + int(gd["yy2"])
+    rel = (gd.get("rel") or "").lower()
+    if rel:
+        return stated.year + (1 if rel.endswith("next") else 0)
+    return None
+
+
+def _relcal(m: re.Match, stated: date) -> Iterator[_Core]:
+    which = re.sub(r"\s+", " ", m["which"].lower())
+    what = re.sub(r"\s+", " ", m["what"].lower()).replace("fiscal ", "").replace("calendar ", "")
+    the_next = which in ("the next", "the coming", "the upcoming", "upcoming")
+    nxt = which in ("next",) or the_next
+    if the_next and what in ("year", "month", "week", "decade", "century"):
+        return  # "in the next year" is a span of 12 months: the relative reader handles it
+    y = stated.year
+    if what == "year":
+        p = _year(y + nxt)
+        label = f"{'next' if nxt else 'this'} year ({p.label})"
+    elif what == "quarter":
+        q = (stated.month - 1) // 3 + 1
+        first = date(y, 3 * q - 2, 1) + _rd(months=3 * nxt)
+        p = _quarter(first.year, (first.month - 1) // 3 + 1)
+        label = f"{'next' if nxt else 'this'} quarter ({p.label})"
+    elif what == "half":
+        h = 1 if stated.month <= 6 else 2
+        first = date(y, 6 * h - 5, 1) + _rd(months=6 * nxt)
+        p = _half(first.year, 1 if first.month == 1 else 2)
+        label = f"{'next' if nxt else 'this'} half ({p.label})"
+    elif what == "month":
+        first = date(y, stated.month, 1) + _rd(months=nxt)
+        p = _month(first.year, first.month)
+        label = f"{'next' if nxt else 'this'} month ({p.label})"
+    elif what == "week":
+        monday = stated - timedelta(days=stated.weekday()) + timedelta(days=7 * nxt)
+        p = _Period(monday, monday + timedelta(days=6), f"{'next' if nxt else 'this'} week (to Sunday {monday + timedelta(days=6)})")
+    elif what == "weekend":
+        sunday = _next_weekday(stated, 6, False) + timedelta(days=7 * nxt)
+        p = _Period(sunday - timedelta(days=1), sunday, f"{'next' if nxt else 'this'} weekend (to Sunday {sunday})")
+    elif what == "decade":
+        first_year = y // 10 * 10 + 10 * nxt
+        p = _decade(first_year)
+        label = f"{'next' if nxt else 'this'} decade ({p.label})"
+    elif what == "century":
+        first_year = y // 100 * 100 + 100 * nxt
+        p = _Period(date(first_year, 1, 1), date(first_year + 99, 12, 31), f"{'next' if nxt else 'this'} century", 1200)
+    else:  # a season: this summer = the first one ending on/after stated; next = the first starting after it
+        p = None
+        for yr in range(y - 1, y + 3):
+            s = _season(yr, what)
+            if (nxt and s.start > stated) or (not nxt and s.end >= stated):
+                p = s
+                break
+        if p is None:  # pragma: no cover - the loop always finds one
+            return
+        label = f"{which} {what}: {p.label}"
+    if what not in ("week", "weekend", "century"):
+        p = _Period(p.start, p.end, label, p.months, p.decade)
+    yield _Core(m.start(), m.end(), lambda _y, p=p: p, True, "relcal", True, fixed_label=True)
+
+
+# ---------------------------------------------------------------- words around a core
+
+_MODIFIER_RE = re.compile(
+    r"""(?:(?<=[^\w-])|^)(?P<mod>
+        (?:the\s+)?(?:very\s+)?(?:end|close)\s+of\s+(?:the\s+)?
+      | (?:the\s+)?(?:middle|midpoint)\s+of\s+(?:the\s+)?
+      | (?:the\s+)?(?:start|beginning|outset|dawn|turn)\s+of\s+(?:the\s+)?
+      | (?:the\s+)?(?:rest|remainder|balance|course)\s+of\s+(?:the\s+)?
+      | (?:the\s+)?early\s+part\s+of\s+(?:the\s+)?
+      | (?:the\s+)?(?:later|latter|last)\s+part\s+of\s+(?:the\s+)?
+      | (?:the\s+)?(?:early|late|mid|end)(?:\s*-\s*|\s+)
+      | mid
+      | later\s+
+      | earlier\s+
+    )$""", _FLAGS)
+
+_TRIGGER_RE = re.compile(
+    r"""(?:(?<=[^\w-])|^)(?P<trig>
+        no\s+later\s+than|not\s+later\s+than|at\s+the\s+latest\s+by|on\s+or\s+before|by|before|prior\s+to|ahead\s+of
+      | up\s+until|until|till|til|'til|through|thru|throughout|to
+      | (?:some|any)\s*time\s+(?:in|during|around)|later\s+in|early\s+in|late\s+in|
+        in|during|within|inside|for|over|at|on|around|about|circa|across|into|as\s+of
+      | as\s+early\s+as|as\s+soon\s+as|as\s+late\s+as
+      | from|since|after|starting(?:\s+in|\s+from)?|beginning\s+in|following|past|beyond|not\s+before|no\s+sooner\s+than
+      | between
+    )\s+(?:(?:about|around|roughly|approximately|sometime\s+in)\s+)?$""", _FLAGS)
+
+_DEADLINE_TRIGGERS = {"by", "on or before", "no later than", "not later than", "at the latest by", "within", "inside", "through",
+                      "thru", "throughout", "as late as"}
+_BEFORE_TRIGGERS = {"before", "prior to", "ahead of", "until", "till", "til", "'til", "up until"}
+_NOT_DEADLINE_TRIGGERS = {"from", "since", "after", "starting", "starting in", "starting from", "beginning in", "following",
+                          "past", "beyond", "not before", "no sooner than", "as of"}
+_DELAY_VERB_RE = re.compile(r"\b(?:delay\w*|postpon\w*|push\w*(?:\s+back)?|mov\w*(?:\s+back)?|slip\w*|shift\w*|defer\w*|reschedul\w*|extend\w*|brought\s+forward|bring\s+forward|pull\w*\s+forward|back)\s+$", re.I)
+
+# Words after a year or period that make it a label, not a time: "2026 revenue", "Q3 2026 earnings".
+_LABEL_NOUN_RE = re.compile(
+    r"""^\s+(?:revenue|revenues|sales|earnings|results|report|reports|guidance|profit|profits|loss|losses|numbers|
+    figures|budget|budgets|season|call|filing|data|estimates?|shipments|deliveries|capex|spending|outlook|
+    target|targets|levels?|model|models|version|release|election|elections|midterms?|census|olympics|world\s+cup|
+    edition|lineup|roadmap|cohort|class|vintage|campaign|survey|study|award|awards|prices?|rates?|total|totals|
+    high|low|average|peak|figure|valuation|round|ipo|contract|plan|plans|agreement|deal|law|act|bill|rules?|
+    standard|standards|emissions|pledge|goal|goals|ambitions?|forecasts?|projections?|expectations?|dollars|
+    run-rate|run\s+rate|quarterly|annual|fiscal|financial|full-year|full\s+year)\b""", _FLAGS)
+
+_FUTURE_CUE_RE = re.compile(
+    r"""(?:\b(?:will|won't|wont|would|wouldn't|shall|going\s+to|gonna|expect\w*|plan\w*|aim\w*|intend\w*|likely|
+    unlikely|could|may|might|should|must|can|cannot|can't|set\s+to|due|forecast\w*|predict\w*|project\w*|hope\w*|
+    promis\w*|target\w*|pledg\w*|vow\w*|seek\w*|want\w*|slated|scheduled|poised|on\s+track|upcoming|future|possibly|
+    probably|anticipat\w*|commit\w*|until|unless|if|need\w*|bound\s+to|delay\w*|postpon\w*|estimat\w*|goal|deadline|
+    bet\w*|wager\w*|think|believe\w*|envisag\w*|envision\w*|aspir\w*|ambition\w*|roadmap|timeline|timetable|
+    guidance|outlook|in\s+order\s+to|is\s+to|are\s+to)\b|'ll\b)""", _FLAGS)
+_IRREGULAR_PAST = (
+    "was|were|had|did|wasn't|weren't|hadn't|didn't|ago|began|became|came|went|took|made|saw|grew|rose|fell|sold|"
+    "bought|built|spent|won|lost|said|told|gave|got|brought|found|left|paid|ran|held|kept|led|met|wrote|shrank|"
+    "drew|drove|chose|spoke|broke|stood|sent|fought|caught|taught|thought|felt|heard|knew|threw|flew|grown|"
+    "risen|fallen|taken|given|shown|known|done|gone|seen|begun|become|beaten|beat|earlier|previously|"
+    "launched|released|announced|unveiled|introduced|founded|acquired|completed|reported|posted|delivered"
+)
+_PAST_CUE_RE = re.compile(rf"\b(?:{_IRREGULAR_PAST})\b|(?<![\w-])[a-z]{{3,}}ed(?![\w-])", re.I)
+_NOT_PAST_ED = frozenset(
+    """expected planned scheduled slated anticipated projected forecasted predicted proposed rumored rumoured
+    targeted tipped pencilled penciled pegged earmarked delayed postponed pushed moved deferred rescheduled
+    extended committed pledged promised vowed intended designed aimed required needed based advanced closed
+    limited detailed focused specialized specialised dedicated integrated automated sophisticated unprecedented
+    experienced talented skilled established related combined estimated supposed prepared positioned guided
+    speed embed proceed succeed exceed indeed hundred kindred sacred naked wicked crooked rugged ragged beloved
+    learned aged biased interested concerned involved united red need seed feed breed bleed greed steed weed
+    tied allied applied supplied varied worried hoped wanted decided agreed tasked charged mandated
+    obligated scaled dubbed named called titled codenamed priced valued sized""".split()
+)
+_CLAUSE_BOUNDARY_RE = re.compile(
+    r"""[.!?;:](?:\s|$)|\s[-–—]\s|[—–()\[\]"“”\n]|,\s|
+    \s(?:and|but|while|whereas|although|though|because|so|which|who|that|when|after|before|once)\s""", _FLAGS)
+
+
+def _clause_around(text: str, start: int, end: int) -> tuple[str, str]:
+    window_start = max(0, start - 240)
+    before = text[window_start:start]
+    last = None
+    for last in _CLAUSE_BOUNDARY_RE.finditer(before):
+        pass
+    if last is not None:
+        before = before[last.end():]
+    after = text[end:end + 240]
+    first = _CLAUSE_BOUNDARY_RE.search(after)
+    if first is not None:
+        after = after[:first.start()]
+    return before, after
+
+
+def _tense(text: str, start: int, end: int) -> str:
+    """'future', 'past' or 'neutral': how the clause around a time expression speaks."""
+    before, after = _clause_around(text, start, end)
+    around = f"{before} {after}"
+    if _FUTURE_CUE_RE.search(around):
+        return "future"
+    for m in _PAST_CUE_RE.finditer(around):
+        word = m.group(0).lower()
+        if word.endswith("ed") and word in _NOT_PAST_ED:
+            continue
+        if word.endswith("eed"):
+            continue
+        return "past"
+    return "neutral"
+
+
+# ---------------------------------------------------------------- candidates
+
+
+@dataclass
+class _Candidate:
+    start: int
+    end: int
+    deadline: date | None
+    earliest: date | None
+    vague: bool
+    explanation: str
+    rank: int  # 5 deadline words, 4 "in"/"during", 3 bare, 2 vague, 1 no deadline
+    future: bool = False
+    core_start: int = -1
+    core_end: int = -1
+    period_start: date | None = None
+    year_from: Callable[[int], _Candidate | None] | None = None
+
+
+_RANK_DEADLINE, _RANK_IN, _RANK_BARE, _RANK_VAGUE, _RANK_NONE = 5, 4, 3, 2, 1
+
+
+def _resolve(core: _Core, stated: date, transform: Callable[[_Period], _Period]) -> tuple[_Period, bool] | None:
+    """The period, transformed; for a period without a year, the first one ending on or after stated."""
+    if core.has_year:
+        return transform(core.build(stated.year)), False
+    for y in range(stated.year - 1, stated.year + 9):
+        try:
+            p = core.build(y)
+        except ValueError:  # 29 February in a common year
+            continue
+        if p is None:
+            continue
+        p = transform(p)
+        if p.end >= stated:
+            return p, True
+    return None
+
+
+def _modifier_transform(mod: str | None, trig: str | None) -> tuple[Callable[[_Period], _Period], str]:
+    if not mod:
+        return (lambda p: p), ""
+    m = re.sub(r"\s+", " ", mod.lower()).strip().replace(" -", "-").replace("- ", "-")
+    m = m.removeprefix("the ").removeprefix("very ")
+    if m.startswith(("end", "close")):
+        return (lambda p: _day(p.end, f"the end of {p.label}")), "end"
+    if m.startswith(("middle", "midpoint", "mid")):
+        return (lambda p: _part(p, "mid")), "mid"
+    if m.startswith(("start", "beginning", "outset", "dawn", "turn")):
+        if m.startswith("turn"):
+            return (lambda p: _day(p.start, f"the turn of {p.label}")), "start"
+        if trig in ("by", "before", "prior to", "ahead of", "until", "till"):
+            return (lambda p: _day(p.start, f"the start of {p.label}")), "start"
+        return (lambda p: _part(p, "early")), "early"
+    if m.startswith(("rest", "remainder", "balance", "course", "later ", "later")):
+        return (lambda p: p), "rest"
+    if m.startswith("early"):
+        return (lambda p: _part(p, "early")), "early"
+    if m.startswith(("late", "latter", "last")):
+        return (lambda p: _part(p, "late")), "late"
+    if m.startswith("earlier"):
+        return (lambda p: p), "earlier"
+    return (lambda p: p), ""
+
+
+def _norm(s: str) -> str:
+    return re.sub(r"\s+", " ", s.lower()).strip()
+
+
+def _period_candidates(text: str, stated: date, whole: str) -> list[_Candidate]:
+    out: list[_Candidate] = []
+    cores = list(_cores(text, stated))
+    # "August" inside "August 2025" is no reading of its own, even when August 2025 is rejected.
+    cores = [c for c in cores if not any(o is not c and o.start <= c.start and c.end <= o.end and (o.end - o.start) > (c.end - c.start)
+                                         for o in cores)]
+    for core in cores:
+        cand = _period_candidate(text, stated, core, whole)
+        if cand is not None:
+            out.append(cand)
+    return out
+
+
+def _period_candidate(text: str, stated: date, core: _Core, whole: str, forced_year: int | None = None) -> _Candidate | None:
+    before_text = text[max(0, core.start - 60):core.start]
+    mod_match = _MODIFIER_RE.search(before_text)
+    mod = mod_match["mod"] if mod_match else None
+    span_start = core.start - (len(before_text) - mod_match.start()) if mod_match else core.start
+    if mod and core.kind in ("date", "dayword", "weekday", "yearend") and not re.match(r"(?:the\s+)?(?:end|close)\s+of", mod, re.I):
+        # "early June 30" makes no sense; "end of" before a date is harmless.
+        mod, span_start = None, core.start
+    if mod and core.kind == "the_unit" and _norm(mod) in ("mid", "end", "early", "late"):
+        pass
+    trig_text = text[max(0, span_start - 40):span_start]
+    trig_match = _TRIGGER_RE.search(trig_text)
+    trig = _norm(trig_match["trig"]) if trig_match else None
+    if trig_match:
+        span_start = span_start - (len(trig_text) - trig_match.start())
+    span_end = core.end
+    alone = whole == _norm(text[span_start:span_end]).strip(" .,;:!?\"'()")
+
+    # What must hold for a core to count as a deadline inside a sentence.
+    if not alone:
+        if core.needs_capital is not None and not core.needs_capital[:1].isupper():
+            return None
+        if core.needs_capital is not None and core.needs_capital.lower() in ("may", "march", "mar", "fall", "spring", "sun", "sat", "wed"):
+            if core.has_year is False and not trig and not mod:
+                return None
+            if core.needs_capital.lower() == "may" and text[core.end:core.end + 3].strip()[:2].lower() in ("be", "ha", "no"):
+                return None
+        if core.kind == "the_unit" and not mod and trig not in ("later in", "within", "during", "throughout", "over", "through", "for"):
+            return None
+        if core.kind == "the_unit" and mod and _norm(mod) in ("earlier",):
+            return None
+        if core.kind == "weekday" and trig not in ("by", "before", "until", "till", "no later than", "not later than"):
+            prev = _norm(text[max(0, core.start - 20):core.start]).split(" ")[-1:]
+            if not prev or prev[0] not in ("next", "coming", "this"):
+                return None
+        if not core.bare_ok and not trig and not mod:
+            if core.kind in ("month", "quarter", "half", "season", "holiday", "date") and core.has_year is False:
+                return None
+            if core.kind in ("year", "the_unit", "weekday"):
+                return None
+        if core.kind == "year" and not core.bare_ok and not trig and not mod:
+            return None
+        if core.kind == "year" and not trig and mod and _norm(mod) in ("later",):
+            return None
+        if _LABEL_NOUN_RE.match(text[core.end:core.end + 40]) and trig not in ("by", "before", "until", "no later than", "not later than"):
+            return None
+        if core.kind == "year" and core.bare_ok is False and trig in ("to",) and not _DELAY_VERB_RE.search(text[max(0, span_start - 40):span_start]):
+            return None
+        if trig == "to" and not _DELAY_VERB_RE.search(text[max(0, span_start - 40):span_start]):
+            return None
+        if trig in ("on", "at", "over", "into", "across", "about", "around", "circa") and core.kind == "year" and not mod:
+            if trig in ("on", "at", "into", "across", "about", "around", "circa"):
+                return None
+
+    if trig in _NOT_DEADLINE_TRIGGERS:
+        return None
+    if mod and _norm(mod) == "earlier":
+        return None
+    transform, mod_kind = _modifier_transform(mod, trig)
+    try:
+        if forced_year is not None and not core.has_year:
+            p = transform(core.build(forced_year))
+            anchored = False
+        else:
+            resolved = _resolve(core, stated, transform)
+            if resolved is None:
+                return None
+            p, anchored = resolved
+    except (ValueError, OverflowError, KeyError):
+        return None
+
+    # "before July 1" is June 30, but "before the end of 2026" and "until June 30" include the day named.
+    inclusive_day = mod_kind == "end" or (trig in ("until", "till", "til", "'til", "up until") and p.start == p.end)
+    if trig in _BEFORE_TRIGGERS and not inclusive_day:
+        deadline = p.start - timedelta(days=1)
+        explanation = f"the day before {p.label} starts is {deadline.isoformat()}"
+    else:
+        deadline = p.end
+        if p.start == p.end:
+            explanation = f"{p.label} is {deadline.isoformat()}" if p.label != deadline.isoformat() else f"the date {deadline.isoformat()}"
+        else:
+            explanation = f"{p.label} ends {deadline.isoformat()}"
+    if anchored:
+        explanation = f"no year given, so the first one ending on or after {stated.isoformat()}: {explanation}"
+
+    if trig in _DEADLINE_TRIGGERS or trig in _BEFORE_TRIGGERS or trig in ("as early as", "as soon as"):
+        rank = _RANK_DEADLINE
+    elif trig:
+        rank = _RANK_IN
+    else:
+        rank = _RANK_BARE
+    cand = _Candidate(span_start, span_end, deadline, None, False, explanation, rank,
+                      core_start=core.start, core_end=core.end, period_start=p.start)
+    if not core.has_year:
+        cand.year_from = lambda y, core=core: _period_candidate(text, stated, core, whole, forced_year=y)
+    if alone:
+        cand.rank += 10  # the whole text is this expression: accept it as written
+        return cand
+    if core.kind in ("relcal", "dayword") or (mod and _norm(mod).startswith("later")):
+        cand.future = True
+        return cand
+    tense = _tense(text, span_start, span_end)
+    if tense == "past":
+        return None
+    cand.future = tense == "future"
+    if deadline < stated:
+        return None
+    return cand
+
+
+# ---------------------------------------------------------------- relative spans
+
+_REL_PRE = r"""(?:with)?in(?:\s+the)?(?:\s+(?:next|coming|following))?|inside(?:\s+of)?(?:\s+the\s+next)?
+    |(?:over|during|for|across|throughout)\s+the\s+(?:next|coming)|the\s+(?:next|coming)|next
+    |(?:no|not)\s+later\s+than|(?:some|any)\s*time\s+in(?:\s+the\s+next)?"""
+_REL_APPROX = r"""(?:about|around|roughly|approximately|approx\.?|some|just|only|under|less\s+than|fewer\s+than|no\s+more\s+than|
+    at\s+most|up\s+to|as\s+little\s+as|as\s+few\s+as|maybe|perhaps|another|a\s+further|an\s+additional|the\s+next|at\s+least|
+    more\s+than|over|upwards\s+of|as\s+many\s+as|nearly|almost|close\s+to)"""
+_RANGE_SEP = r"(?:-|–|—|to|or|and)"
+_DUR = rf"{NUM}{_HALF}?\s+(?:more\s+|additional\s+|further\s+|full\s+|long\s+)?{UNIT}{_HALF}?"
+_RELATIVE_RE = re.compile(
+    rf"""(?<![\w-])(?:(?P<pre>{_REL_PRE})\s+(?:(?P<approx>{_REL_APPROX})\s+)?)?(?P<between>between\s+)?
+    (?P<dur>
+        {NUM}{_HALF}?\s*{_RANGE_SEP}\s*{_DUR}
+      | {_DUR}(?:\s*{_RANGE_SEP}\s*{_DUR})?
+      | {_DUR}\s+or\s+{NUM}(?!\s*{UNIT})
+    )
+    (?P<post>\s+(?:or\s+so|or\s+less|at\s+(?:the\s+)?most|tops)?\s*
+        (?:from\s+(?:now|today|(?:the\s+)?(?:date\s+of\s+)?(?:this|the)\s+(?:announcement|article|report|writing|interview))|hence|out|away|
+           down\s+the\s+(?:road|line)|['’]\s*time|time(?![\w-])))?""", _FLAGS)
+_NUM_OR_UNIT_RE = re.compile(rf"(?P<n>{NUM}){_HALF}?(?:\s+(?:more\s+|additional\s+|further\s+|full\s+|long\s+)?(?P<unit>{UNIT}))?(?P<half>{_HALF})?", _FLAGS)
+_LOOKBACK_AFTER_RE = re.compile(
+    rf"""^\s*(?:[-–]|ago|after|afterwards?|later|earlier|before|since|prior|previously|back|of|old|long|into|in\s+a\s+row|running|
+    straight|ahead\s+of|following|to\s+(?:the\s+end|end|{MONTH}|\d)|through|until|till|behind|late|early|delay|lag|gap|apart|older|younger|
+    beforehand|on\s+from|out\s+from|removed|past|in\s+(?:prison|jail)|sentence|term|contract|deal|lease|warranty|subscription|
+    plan|free|trial|per|a\s+year|each|every|old)\b""", _FLAGS)
+_LOOKBACK_BEFORE_RE = re.compile(r"\b(?:past|last|previous|prior|first|preceding|recent|initial|final|those|these|over|spent|took|after|for|every|each|per|than)\s+$", re.I)
+
+
+def _relative_candidates(text: str, stated: date) -> list[_Candidate]:
+    out = []
+    for m in _RELATIVE_RE.finditer(text):
+        pre = _norm(m["pre"] or "")
+        post = _norm(m["post"] or "")
+        forward_post = bool(re.search(r"from|hence|out|away|down|time", post))
+        if not pre and not forward_post:
+            continue
+        if pre.startswith(("in the", "within the")) and not re.search(r"next|coming|following", pre):
+            continue  # "in the 12 months to June" looks back
+        if pre.startswith(("in", "within", "inside")) and "next" not in pre and _LOOKBACK_BEFORE_RE.search(text[max(0, m.start() - 20):m.start()]) and not forward_post:
+            continue
+        if not forward_post and _LOOKBACK_AFTER_RE.match(text[m.end():m.end() + 30]):
+            continue
+        approx = _norm(m["approx"] or "")
+        if approx in ("at least", "more than", "over", "upwards of", "as many as"):
+            continue  # names an earliest time, not a deadline
+        pieces = []
+        last_unit = None
+        for piece in _NUM_OR_UNIT_RE.finditer(m["dur"]):
+            n = _number(piece["n"])
+            if n is None:
+                continue
+            if piece["half"] or re.search(_HALF, piece.group(0), re.I):
+                n += 0.5
+            unit = _unit_name(piece["unit"]) if piece["unit"] else None
+            pieces.append([n, unit])
+            last_unit = unit or last_unit
+        if not pieces or last_unit is None:
+            continue
+        # "3 to 6 months": the first number takes the unit that follows; "a year or two" the one before.
+        for i, piece in enumerate(pieces):
+            if piece[1] is None:
+                piece[1] = next((p[1] for p in pieces[i + 1:] if p[1]), None) or next((p[1] for p in reversed(pieces[:i]) if p[1]), last_unit)
+        if len(pieces) > 2:
+            pieces = [pieces[0], pieces[-1]]
+        try:
+            dates = [(_add(stated, n, unit), n, unit) for n, unit in pieces]
+        except (ValueError, OverflowError):
+            continue
+        if any(n > 1000 for n, _u in pieces):
+            continue
+        dates.sort(key=lambda t: t[0])
+        deadline = dates[-1][0]
+        earliest = dates[0][0] if len(dates) > 1 and dates[0][0] != deadline else None
+        words = [_duration_words(n, unit) for _d, n, unit in dates]
+        if earliest:
+            explanation = f"{stated.isoformat()} plus {words[0]} to {words[-1]}: from {earliest.isoformat()} to {deadline.isoformat()}"
+        else:
+            explanation = f"{stated.isoformat()} plus {words[-1]} is {deadline.isoformat()}"
+        forward = forward_post or "next" in pre or "coming" in pre or "following" in pre or "later" in pre
+        rank = _RANK_DEADLINE if forward or pre.startswith(("within", "inside", "no later", "not later")) else _RANK_IN
+        cand = _Candidate(m.start(), m.end(), deadline, earliest, False, explanation, rank, future=forward)
+        if not forward:
+            tense = _tense(text, m.start(), m.end())
+            if tense == "past":
+                continue
+            cand.future = tense == "future"
+        out.append(cand)
+    return out
+
+
+# ---------------------------------------------------------------- vague horizons
+
+_VAGUE_UNIT = r"(?P<u>hours|days|weeks|months|quarters|years|decades)"
+_VAGUE_RES = [
+    re.compile(rf"""(?<![\w-])(?:(?:in|over|during|within|for|across|throughout)\s+)?(?:the\s+)?(?:coming|upcoming|next\s+(?:few|several|many)|following\s+few)
+        \s+(?:few\s+|several\s+)?{_VAGUE_UNIT}(?![\w-])""", _FLAGS),
+    re.compile(rf"""(?<![\w-])(?:(?:in|within|inside|over)\s+(?:the\s+next\s+)?|(?:the\s+)?next\s+)(?:a\s+few|few|several|a\s+handful\s+of|a\s+matter\s+of|a\s+number\s+of|mere|a\s+few\s+more)\s+{_VAGUE_UNIT}(?![\w-])""", _FLAGS),
+    re.compile(rf"""(?<![\w-])(?:a\s+few|several|a\s+handful\s+of|some)\s+{_VAGUE_UNIT}\s+(?:from\s+now|down\s+the\s+(?:road|line)|away|out|hence)(?![\w-])""", _FLAGS),
+    re.compile(rf"""(?<![\w-])(?:in\s+the\s+|over\s+the\s+|during\s+the\s+|the\s+)?{_VAGUE_UNIT}\s+(?:ahead|to\s+come)(?![\w-])""", _FLAGS),
+    re.compile(rf"""(?<![\w-])within\s+{_VAGUE_UNIT}(?![\w-])""", _FLAGS),
+]
+_VAGUE_UNIT_HORIZON = {"hours": "coming_days", "days": "coming_days", "weeks": "coming_weeks", "months": "coming_months",
+                       "quarters": "coming_months", "years": "coming_years", "decades": "long_term"}
+_VAGUE_WORDS_RE = re.compile(
+    r"""(?<![\w-])(?P<w>soon|shortly|before\s+long|in\s+short\s+order|sooner\s+rather\s+than\s+later|in\s+the\s+(?:very\s+)?near\s+future|
+    any\s*time\s+soon|imminently|any\s+day\s+now|any\s+moment\s+now|in\s+the\s+not[\s-]+(?:too[\s-]+)?distant\s+future|
+    in\s+the\s+next\s+little\s+while|(?:in|over|for|during)\s+the\s+(?:short|near|medium|mid|long|longer)[\s-](?:term|run|haul)
+    |(?:the\s+)?(?:short|near|medium|mid|long)[\s-]term(?=\s*(?:[.,;:!?)]|$)))(?![\w-])""", _FLAGS)
+
+
+def _vague_word_horizon(w: str) -> str:
+    w = _norm(w).replace("-", " ")
+    if "term" in w or "run" in w or "haul" in w:
+        for key, name in (("short", "short_term"), ("near", "short_term"), ("medium", "medium_term"), ("mid", "medium_term"),
+                          ("long", "long_term")):
+            if re.search(rf"\b{key}", w):
+                return name
+    if "distant" in w:
+        return "short_term"
+    if w in ("imminently", "any day now", "any moment now"):
+        return "coming_days"
+    return "soon"
+
+
+def _vague_candidates(text: str, stated: date, horizons: dict[str, tuple[float, str, str]]) -> list[_Candidate]:
+    out = []
+    found: list[tuple[int, int, str]] = []
+    for regex in _VAGUE_RES:
+        for m in regex.finditer(text):
+            if re.match(r"\s*(?:ago|after|later|earlier|before|since|of\b|past)", text[m.end():m.end() + 12], re.I):
+                continue
+            if re.search(r"\b(?:for|past|last|previous|recent)\s+$", text[max(0, m.start() - 12):m.start()], re.I) and "ahead" not in m.group(0).lower() and "coming" not in m.group(0).lower():
+                continue
+            if "to come" in _norm(m.group(0)) and re.search(r"\bfor\s+$", text[max(0, m.start() - 6):m.start()], re.I):
+                continue
+            found.append((m.start(), m.end(), _VAGUE_UNIT_HORIZON[m["u"].lower()]))
+    for m in _VAGUE_WORDS_RE.finditer(text):
+        w = _norm(m["w"])
+        if w in ("soon", "shortly"):
+            if re.search(r"\b(?:as|how|too|so)\s+$", text[max(0, m.start() - 5):m.start()], re.I):
+                continue
+            if re.match(r"\s*(?:after|afterwards?|thereafter|before|-|as\b|to\s+be|enough\s+to)", text[m.end():m.end() + 14], re.I):
+                continue
+        found.append((m.start(), m.end(), _vague_word_horizon(w)))
+    for start, end, name in found:
+        n, unit, origin = horizons[name]
+        try:
+            deadline = _add(stated, n, unit)
+        except (ValueError, OverflowError):
+            continue
+        where = "[deadlines.vague] in the config" if origin == "config" else "default; [deadlines.vague] in the config overrides it"
+        explanation = (f"vague: {name.replace('_', ' ')} is read as {_duration_words(n, unit)} ({name}, {where}): "
+                       f"{stated.isoformat()} plus {_duration_words(n, unit)} is {deadline.isoformat()}")
+        out.append(_Candidate(start, end, deadline, None, True, explanation, _RANK_VAGUE, future=True))
+    return out
+
+
+# ---------------------------------------------------------------- words that name no deadline
+
+_NONE_RE = re.compile(
+    r"""(?<![\w-])(?P<w>eventually|someday|some\s+day|one\s+day|one\s+of\s+these\s+days|at\s+some\s+(?:point|stage)(?:\s+in\s+the\s+future)?|
+    sooner\s+or\s+later|in\s+the\s+(?:distant\s+|far\s+|long[\s-]term\s+)?future|in\s+due\s+course|down\s+the\s+(?:road|line))(?![\w-])""", _FLAGS)
+_NONE_WHOLE_RE = re.compile(r"^(?:none|no\s+deadline|no\s+date|never|n/?a|tbd|tba|unknown|open[\s-]ended|indefinite(?:ly)?|no|null|-|—|eventually|someday|some\s+day)$", re.I)
+
+
+def _none_candidates(text: str) -> list[_Candidate]:
+    out = []
+    for m in _NONE_RE.finditer(text):
+        w = _norm(m["w"])
+        if w == "one day" and (re.search(r"\b(?:in|within|for|every|per|a|the|each|only|just|than|by|after|of|on)\s+$", text[max(0, m.start() - 8):m.start()], re.I)
+                               or re.match(r"\s*(?:-|of|after|before|later|ago|earlier|to|when|in|at|trip|pass|event|sale)\b", text[m.end():m.end() + 10], re.I)):
+            continue
+        if w.startswith("down the") and re.search(r"\b(?:years?|months?|weeks?|days?)\s+$", text[max(0, m.start() - 10):m.start()], re.I):
+            continue
+        out.append(_Candidate(m.start(), m.end(), None, None, True, f"'{m.group(0)}' names no deadline", _RANK_NONE))
+    return out
+
+
+# ---------------------------------------------------------------- choosing
+
+
+def _merge_ranges(text: str, cands: list[_Candidate]) -> list[_Candidate]:
+    """'2027 or 2028', 'between Q3 and Q4 2026', 'late 2026 to early 2027': one reading, with earliest."""
+    dated = sorted((c for c in cands if c.period_start is not None), key=lambda c: c.start)
+    merged = []
+    for a in dated:
+        for b in dated:
+            if b.start <= a.end or b.start - a.end > 12:
+                continue
+            between = text[a.end:b.start]
+            if not re.fullmatch(r"\s*(?:-|–|—|to|through|thru|until|till|or|and|/)\s*(?:the\s+)?(?:end\s+of\s+)?", between, re.I):
+                continue
+            if between.strip().lower() == "and" and not re.search(r"between\s+(?:the\s+)?", text[max(0, a.start - 12):a.end], re.I):
+                continue
+            first = a
+            if a.year_from is not None and b.deadline is not None:
+                redone = a.year_from(b.deadline.year)
+                if redone is not None and redone.period_start is not None:
+                    first = redone
+            if b.deadline is None or first.period_start is None or first.period_start > b.deadline:
+                continue
+            rank = max(a.rank, b.rank)
+            merged.append(_Candidate(a.start, b.end, b.deadline, first.period_start, False,
+                                     f"a range: from {first.period_start.isoformat()} (start of the first) to {b.deadline.isoformat()} ({b.explanation})",
+                                     rank, future=a.future or b.future, period_start=first.period_start))
+    return cands + merged
+
+
+def _choose(cands: list[_Candidate]) -> _Candidate | None:
+    if not cands:
+        return None
+    # Among overlapping candidates the longer one is the better reading ("by the end of Q3 2026"
+    # over "2026"); then deadline words beat "in", which beat bare periods, vague and no-deadline words.
+    def key(c: _Candidate):
+        return (c.rank, c.future, c.end - c.start, -c.start)
+
+    kept: list[_Candidate] = []
+    for c in sorted(cands, key=lambda c: (-(c.end - c.start), -c.rank)):
+        if any(c.start < k.end and k.start < c.end for k in kept):
+            if not any(c.start < k.end and k.start < c.end and (k.end - k.start) > (c.end - c.start) for k in kept) and \
+                    any(c.start < k.end and k.start < c.end and k.rank < c.rank for k in kept):
+                kept = [k for k in kept if not (c.start < k.end and k.start < c.end)]
+                kept.append(c)
+            continue
+        kept.append(c)
+    best = max(kept, key=key)
+    return best
+
+
+_TEXT_TRANSLATION = str.maketrans({"\u2019": "'", "\u2018": "'", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
+                                   "\u2013": "-", "\u2014": "-", "\u2212": "-", "\u2011": "-", "\u2010": "-"})
+
+
+def _normalise(text: str) -> str:
+    # One character for one, so that offsets in the normalised text are offsets in the original.
+    return text.translate(_TEXT_TRANSLATION)
+
+
+def _as_date(stated) -> date:
+    if isinstance(stated, datetime):
+        return stated.date()
+    return stated
+
+
+def _read(text: str, stated: date, horizons: Mapping[str, str] | None) -> DeadlineReading:
+    if not isinstance(text, str):
+        text = "" if text is None else str(text)
+    stated = _as_date(stated)
+    norm = _normalise(text)
+    whole = _norm(norm).strip(" .,;:!?\"'()")
+    if not whole:
+        return NO_DEADLINE
+    if _NONE_WHOLE_RE.match(whole):
+        return DeadlineReading(None, None, text.strip(), True, f"'{text.strip()}' names no deadline")
+    table, problems = _horizon_table(horizons)
+    cands = _period_candidates(norm, stated, whole)
+    cands += _relative_candidates(norm, stated)
+    cands += _vague_candidates(norm, stated, table)
+    cands += _none_candidates(norm)
+    for c in cands:
+        if whole == _norm(norm[c.start:c.end]).strip(" .,;:!?\"'()") and c.rank < 10:
+            c.rank += 10
+    cands = _merge_ranges(norm, cands)
+    best = _choose(cands)
+    if best is None:
+        return NO_DEADLINE
+    explanation = best.explanation
+    if best.vague and problems:
+        explanation += f" (config ignored: {problems[0]})"
+    return DeadlineReading(best.deadline, best.earliest, text[best.start:best.end], best.vague, explanation)
+
+
+def read_deadline(text: str, stated: date, horizons: Mapping[str, str] | None = None) -> DeadlineReading:
+    """The deadline named in `text` (a phrase or a whole sentence), read relative to `stated`.
+
+    Never raises: text without deadline words gives a reading with every field None and
+    vague False. Periods that ended before `stated` are no deadline inside a sentence
+    ("founded in 2004"), but are read as written when they are the whole text ("Q2 2025").
+    `horizons` overrides DEFAULT_HORIZONS by name ({"coming_weeks": "8 weeks"}); an unknown
+    name or unreadable duration is ignored here (check_horizons reports it).
+    """
+    try:
+        return _read(text, stated, horizons)
+    except Exception as exc:  # a bug must not turn a sentence into a traceback for the user
+        return DeadlineReading(None, None, None, False, f"could not read the deadline words (internal error: {type(exc).__name__})")
+
+
+def parse_deadline_value(value: str, stated: date, horizons: Mapping[str, str] | None = None) -> DeadlineReading:
+    """A deadline from a flag or file field: an ISO date or any phrase read_deadline reads.
+
+    "none", "eventually" and the like give a reading with deadline None. Raises
+    InvalidValue("deadline", value, <accepted forms>) when no deadline can be read.
+    """
+    if isinstance(value, date):
+        d = _as_date(value)
+        return DeadlineReading(d, None, d.isoformat(), False, f"the date {d.isoformat()}")
+    text = "" if value is None else str(value)
+    stripped = text.strip()
+    try:
+        d = date.fromisoformat(stripped)
+    except ValueError:
+        pass
+    else:
+        return DeadlineReading(d, None, stripped, False, f"the date {d.isoformat()}")
+    reading = read_deadline(stripped, stated, horizons)
+    if reading.deadline is None and not (reading.vague and reading.text):
+        raise InvalidValue("deadline", value, ACCEPTED_DEADLINE_FORMS)
+    return reading
