@@ -1,0 +1,466 @@
+"""Apply records read from predictions files (YAML, JSON, flat CSV) to the database.
+
+A service: takes a Session and never commits; the command owns the one transaction, so an
+import with any error is rolled back whole.
+
+Idempotent by prediction id:
+- A new id adds the prediction with its tags, forecasts and resolutions.
+- A known id updates only what the record states and what differs (see files.py: a key
+  present in a YAML file, a non-empty cell in a CSV file). Nothing is deleted: forecasts,
+  tags lists aside, and resolutions absent from a file stay as they are.
+- A forecast is recognised by (prediction, source, stated date): importing a file again
+  changes nothing, and editing a probability in the file updates that forecast in place.
+  Changing the source or the stated date adds another forecast.
+- A resolution that contradicts the current one (another outcome or date) is an error unless
+  `force`: then the current one is kept in history (superseded) and the file's becomes current.
+
+Events: one `import` event per import, with its counts; plus one `import` event for each
+prediction that existed before and changed, naming what changed. New predictions are
+counted in the summary event only, so a million-row import writes one event, not a million.
+
+Speed: records are applied in chunks, with set-based queries and bulk Core inserts, and
+source and article ids are cached, so a million forecasts import at tens of thousands per
+second without building an ORM object per row.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+from datetime import date, datetime
+from typing import Any, Callable, Iterable
+
+from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlmodel import Session
+
+from predtrack import store
+from predtrack.errors import InvalidValue
+from predtrack.files import ArticleRecord, ForecastRecord, PredictionRecord, ResolutionRecord, iter_chunks
+from predtrack.models import Article, Forecast, Prediction, PredictionTag, Resolution, Source
+
+PREDICTIONS = Prediction.__table__
+FORECASTS = Forecast.__table__
+TAGS = PredictionTag.__table__
+RESOLUTIONS = Resolution.__table__
+
+CHUNK = 1000
+
+
+@dataclass
+class ImportSummary:
+    files: list[str] = field(default_factory=list)
+    predictions_added: int = 0
+    predictions_updated: int = 0
+    predictions_unchanged: int = 0
+    forecasts_added: int = 0
+    forecasts_updated: int = 0
+    resolutions_added: int = 0
+    sources_added: int = 0
+    articles_added: int = 0
+    articles_updated: int = 0
+
+    def counts(self) -> dict[str, int]:
+        data = asdict(self)
+        data.pop("files")
+        return data
+
+
+class Importer:
+    """Applies PredictionRecords; problems that need the database are collected in `errors`."""
+
+    def __init__(self, session: Session, *, actor: str, now: datetime, today: date, force: bool = False):
+        self.session = session
+        self.actor = actor
+        self.now = now
+        self.today = today
+        self.force = force
+        self.summary = ImportSummary()
+        self.errors: list[str] = []
+        self._source_ids: dict[tuple[str, str | None, str | None], int] = {}
+        self._article_ids: dict[tuple, int] = {}
+        self._sources_before = session.execute(select(func.count()).select_from(Source)).scalar_one()
+
+    # --- entry points --------------------------------------------------------------------------
+
+    def apply(self, records: Iterable[PredictionRecord], progress: Callable[[int], None] | None = None,
+              chunk_size: int = CHUNK) -> None:
+        for chunk in iter_chunks(records, chunk_size):
+            self._apply_chunk(chunk)
+            if progress is not None:
+                progress(len(chunk))
+
+    def finish(self, files: list[str]) -> ImportSummary:
+        """Count new sources and write the one summary event for this import."""
+        self.session.flush()
+        sources_after = self.session.execute(select(func.count()).select_from(Source)).scalar_one()
+        self.summary.sources_added = sources_after - self._sources_before
+        self.summary.files = list(files)
+        store.log_event(self.session, self.actor, "import", None, {"files": self.summary.files, **self.summary.counts()}, self.now)
+        self.session.flush()
+        return self.summary
+
+    # --- chunks --------------------------------------------------------------------------------
+
+    def _apply_chunk(self, records: list[PredictionRecord]) -> None:
+        ids = [r.id for r in records]
+        existing = {row.id: row for row in self.session.execute(select(PREDICTIONS).where(PREDICTIONS.c.id.in_(ids))).all()}
+        new = [r for r in records if r.id not in existing and self._can_add(r)]
+        old = [r for r in records if r.id in existing]
+        if new:
+            self._add(new)
+        if old:
+            self._update(old, existing)
+
+    def _error(self, place: str, message: str) -> None:
+        self.errors.append(f"{place}: {message}")
+
+    def _can_add(self, record: PredictionRecord) -> bool:
+        ok = True
+        if not record.claim:
+            self._error(record.place, f"prediction {record.id} is not in the database and no row gives its claim")
+            ok = False
+        if "deadline" not in record.given and record.resolution is None:
+            self._error(record.place, f"prediction {record.id} is not in the database and has no deadline: give one (a deadline may be left out only when an outcome is given)")
+            ok = False
+        for resolution in ([record.resolution] if record.resolution else []) + record.history:
+            ok = self._check_resolution(record.id, resolution) and ok
+        return ok
+
+    def _check_resolution(self, prediction_id: str, resolution: ResolutionRecord) -> bool:
+        if resolution.resolved > self.today:
+            self._error(resolution.place, f"prediction {prediction_id}: "
+                        f"{InvalidValue('resolved', resolution.resolved.isoformat(), f'a date on or before today ({self.today.isoformat()})')}")
+            return False
+        return True
+
+    # --- new predictions ----------------------------------------------------------------------
+
+    def _add(self, records: list[PredictionRecord]) -> None:
+        predictions: list[dict[str, Any]] = []
+        tags: list[dict[str, Any]] = []
+        forecasts: list[dict[str, Any]] = []
+        resolutions: list[dict[str, Any]] = []
+        now = self.now
+        for record in records:
+            current = record.resolution
+            predictions.append({
+                "id": record.id, "claim": record.claim, "criteria": record.criteria,
+                "deadline": record.deadline, "deadline_text": record.deadline_text, "deadline_vague": record.deadline_vague,
+                "notes": record.notes, "owner": record.owner,
+                "article_id": self.article_id(record.article) if record.article else None,
+                "created_at": now, "updated_at": now,
+                "outcome": current.outcome if current else None,
+                "outcome_value": current.outcome_value if current else None,
+                "resolved_on": current.resolved if current else None,
+                "nag_series": 0, "snoozed_until": None,
+            })
+            for tag in record.tags or ():
+                tags.append({"prediction_id": record.id, "tag": tag})
+            for forecast in record.forecasts:
+                forecasts.append(self._forecast_row(record.id, forecast))
+            for resolution in record.history + ([current] if current else []):
+                resolutions.append(self._resolution_row(record.id, resolution))
+        self.session.flush()  # sources and articles made through the ORM above
+        self.session.execute(insert(PREDICTIONS), predictions)
+        if tags:
+            self.session.execute(insert(TAGS), tags)
+        if forecasts:
+            self.session.execute(insert(FORECASTS), forecasts)
+        if resolutions:
+            self.session.execute(insert(RESOLUTIONS), resolutions)
+        self.summary.predictions_added += len(predictions)
+        self.summary.forecasts_added += len(forecasts)
+        self.summary.resolutions_added += len(resolutions)
+
+    def _forecast_row(self, prediction_id: str, forecast: ForecastRecord) -> dict[str, Any]:
+        return {
+            "prediction_id": prediction_id,
+            "source_id": self._source_id(forecast),
+            "probability": forecast.probability,
+            "probability_kind": forecast.kind or "stated",
+            "probability_text": forecast.words,
+            "stated": forecast.stated,
+            "quote": forecast.quote,
+            "article_id": self.article_id(forecast.article) if forecast.article else None,
+            "withdrawn_at": forecast.withdrawn,
+            "created_at": self.now,
+        }
+
+    def _resolution_row(self, prediction_id: str, resolution: ResolutionRecord) -> dict[str, Any]:
+        return {
+            "prediction_id": prediction_id,
+            "outcome": resolution.outcome,
+            "outcome_value": resolution.outcome_value,
+            "resolved_on": resolution.resolved,
+            "recorded_by": resolution.by or self.actor,
+            "recorded_at": resolution.recorded or self.now,
+            "note": resolution.note,
+            "evidence": json.dumps(resolution.evidence),
+            "superseded_at": resolution.superseded,
+        }
+
+    # --- sources and articles ------------------------------------------------------------------
+
+    def _source_id(self, forecast: ForecastRecord) -> int:
+        key = (forecast.source, forecast.source_kind, forecast.organisation)
+        source_id = self._source_ids.get(key)
+        if source_id is None:
+            source = store.get_or_create_source(self.session, forecast.source, self.now, kind=forecast.source_kind,
+                                                organisation=forecast.organisation)
+            source_id = self._source_ids[key] = source.id
+        return source_id
+
+    def article_id(self, record: ArticleRecord) -> int:
+        key = record.key()
+        article_id = self._article_ids.get(key)
+        if article_id is not None:
+            return article_id
+        query = select(Article)
+        if key[0] == "url":
+            query = query.where(Article.url == record.url)
+        elif key[0] == "seed":
+            query = query.where(Article.seed == record.seed)
+        else:
+            published = Article.published.is_(None) if record.published is None else Article.published == record.published
+            query = query.where(Article.title == record.title, published)
+        article = self.session.execute(query.order_by(Article.id).limit(1)).scalars().first()
+        fields = {name: getattr(record, name) for name in ("title", "outlet", "author", "published", "url", "seed", "notes")}
+        if article is None:
+            article = Article(**fields)
+            self.session.add(article)
+            self.session.flush()
+            self.summary.articles_added += 1
+        else:
+            # Only the first mention in an import updates an article, so two rows that
+            # disagree cannot flip it back and forth on every import.
+            changed = False
+            for name in record.given:
+                if name in fields and getattr(article, name) != fields[name]:
+                    setattr(article, name, fields[name])
+                    changed = True
+            if changed:
+                self.summary.articles_updated += 1
+                self.session.flush()
+        self._article_ids[key] = article.id
+        return article.id
+
+    # --- known predictions --------------------------------------------------------------------
+
+    def _update(self, records: list[PredictionRecord], existing: dict[str, Any]) -> None:
+        ids = [r.id for r in records]
+        forecasts: dict[str, dict[tuple[int, date], Any]] = defaultdict(dict)
+        for row in self.session.execute(select(FORECASTS).where(FORECASTS.c.prediction_id.in_(ids)).order_by(FORECASTS.c.id)):
+            forecasts[row.prediction_id].setdefault((row.source_id, row.stated), row)
+        tags: dict[str, set[str]] = defaultdict(set)
+        tag_ids = [r.id for r in records if "tags" in r.given]
+        if tag_ids:
+            for prediction_id, tag in self.session.execute(select(TAGS.c.prediction_id, TAGS.c.tag).where(TAGS.c.prediction_id.in_(tag_ids))):
+                tags[prediction_id].add(tag)
+        resolutions: dict[str, list[Any]] = defaultdict(list)
+        resolution_ids = [r.id for r in records if r.resolution is not None or r.history]
+        if resolution_ids:
+            for row in self.session.execute(select(RESOLUTIONS).where(RESOLUTIONS.c.prediction_id.in_(resolution_ids)).order_by(RESOLUTIONS.c.id)):
+                resolutions[row.prediction_id].append(row)
+
+        new_forecasts: list[dict[str, Any]] = []
+        forecast_updates: list[tuple[int, dict[str, Any]]] = []
+        new_resolutions: list[dict[str, Any]] = []
+        for record in records:
+            row = existing[record.id]
+            changes: dict[str, Any] = {}
+            values: dict[str, Any] = {}
+            for name in ("claim", "criteria", "owner", "notes"):
+                if name in record.given and getattr(record, name) != getattr(row, name):
+                    changes[name] = {"old": getattr(row, name), "new": getattr(record, name)}
+                    values[name] = getattr(record, name)
+            if "deadline" in record.given and (
+                record.deadline != row.deadline or record.deadline_text != row.deadline_text or record.deadline_vague != row.deadline_vague
+            ):
+                changes["deadline"] = {"old": row.deadline, "new": record.deadline, "old_text": row.deadline_text, "new_text": record.deadline_text}
+                values.update(deadline=record.deadline, deadline_text=record.deadline_text, deadline_vague=record.deadline_vague)
+                if record.deadline != row.deadline:
+                    values["nag_series"] = row.nag_series + 1  # a new deadline starts a fresh series of nags
+            if "article" in record.given and record.article is not None:
+                article_id = self.article_id(record.article)
+                if article_id != row.article_id:
+                    changes["article"] = {"old": row.article_id, "new": article_id}
+                    values["article_id"] = article_id
+            if "tags" in record.given:
+                wanted = list(record.tags or [])
+                if set(wanted) != tags[record.id]:
+                    changes["tags"] = {"old": sorted(tags[record.id]), "new": sorted(wanted)}
+                    self.session.execute(delete(TAGS).where(TAGS.c.prediction_id == record.id))
+                    if wanted:
+                        self.session.execute(insert(TAGS), [{"prediction_id": record.id, "tag": t} for t in wanted])
+            self._update_forecasts(record, forecasts[record.id], changes, new_forecasts, forecast_updates)
+            if not self._update_resolutions(record, row, resolutions[record.id], changes, values, new_resolutions):
+                continue
+            if changes:
+                values["updated_at"] = self.now
+                self.session.execute(update(PREDICTIONS).where(PREDICTIONS.c.id == record.id).values(**values))
+                store.log_event(self.session, self.actor, "import", record.id, {"place": record.place, "changes": changes}, self.now)
+                self.summary.predictions_updated += 1
+            else:
+                self.summary.predictions_unchanged += 1
+        self.session.flush()
+        if new_forecasts:
+            self.session.execute(insert(FORECASTS), new_forecasts)
+            self.summary.forecasts_added += len(new_forecasts)
+        if new_resolutions:
+            self.session.execute(insert(RESOLUTIONS), new_resolutions)
+            self.summary.resolutions_added += len(new_resolutions)
+        by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+        for forecast_id, changed in forecast_updates:
+            by_columns[tuple(sorted(changed))].append({"forecast_id": forecast_id, **{f"new_{k}": v for k, v in changed.items()}})
+        for columns, rows in by_columns.items():
+            statement = (
+                update(FORECASTS)
+                .where(FORECASTS.c.id == bindparam("forecast_id"))
+                .values({name: bindparam(f"new_{name}") for name in columns})
+            )
+            self.session.connection().execute(statement, rows)
+        self.summary.forecasts_updated += len(forecast_updates)
+
+    def _update_forecasts(self, record: PredictionRecord, known: dict[tuple[int, date], Any], changes: dict[str, Any],
+                          new_forecasts: list[dict[str, Any]], forecast_updates: list[tuple[int, dict[str, Any]]]) -> None:
+        for forecast in record.forecasts:
+            source_id = self._source_id(forecast)
+            row = known.get((source_id, forecast.stated))
+            if row is None:
+                new_forecasts.append(self._forecast_row(record.id, forecast))
+                changes.setdefault("forecasts_added", []).append(
+                    {"source": forecast.source, "probability": forecast.probability, "stated": forecast.stated})
+                continue
+            changed: dict[str, Any] = {}
+            if forecast.probability != row.probability:
+                changed["probability"] = forecast.probability
+            given = forecast.given
+            if "kind" in given and forecast.kind and forecast.kind != row.probability_kind:
+                changed["probability_kind"] = forecast.kind
+            if "words" in given and forecast.words != row.probability_text:
+                changed["probability_text"] = forecast.words
+            if "quote" in given and forecast.quote != row.quote:
+                changed["quote"] = forecast.quote
+            if "article" in given and forecast.article is not None:
+                article_id = self.article_id(forecast.article)
+                if article_id != row.article_id:
+                    changed["article_id"] = article_id
+            if forecast.withdrawn is not None and row.withdrawn_at is None:
+                changed["withdrawn_at"] = forecast.withdrawn
+            if changed:
+                forecast_updates.append((row.id, changed))
+                changes.setdefault("forecasts_updated", []).append(
+                    {"source": forecast.source, "stated": forecast.stated,
+                     **{k: {"old": getattr(row, k), "new": v} for k, v in changed.items()}})
+
+    def _update_resolutions(self, record: PredictionRecord, row: Any, known: list[Any], changes: dict[str, Any],
+                            values: dict[str, Any], new_resolutions: list[dict[str, Any]]) -> bool:
+        """Add the file's resolutions; False (and an error) when one contradicts the current one without force."""
+        for entry in record.history:
+            if not self._check_resolution(record.id, entry):
+                return False
+            if not any(r.superseded_at is not None and (r.outcome, r.resolved_on, r.superseded_at) == (entry.outcome, entry.resolved, entry.superseded)
+                       for r in known):
+                new_resolutions.append(self._resolution_row(record.id, entry))
+                changes.setdefault("resolution_history_added", []).append({"outcome": entry.outcome, "resolved": entry.resolved})
+        resolution = record.resolution
+        if resolution is None:
+            return True
+        if not self._check_resolution(record.id, resolution):
+            return False
+        current = [r for r in known if r.superseded_at is None]
+        if row.outcome is not None and (row.outcome, row.resolved_on) == (resolution.outcome, resolution.resolved):
+            # The same resolution: a note or evidence the file adds is filled in.
+            if current:
+                latest = current[-1]
+                fill: dict[str, Any] = {}
+                if resolution.note and resolution.note != latest.note:
+                    fill["note"] = resolution.note
+                if resolution.evidence and resolution.evidence != json.loads(latest.evidence or "[]"):
+                    fill["evidence"] = json.dumps(resolution.evidence)
+                if fill:
+                    self.session.execute(update(RESOLUTIONS).where(RESOLUTIONS.c.id == latest.id).values(**fill))
+                    changes["resolution"] = {name: {"old": getattr(latest, name), "new": value} for name, value in fill.items()}
+            return True
+        if row.outcome is not None:
+            if not self.force:
+                self._error(resolution.place,
+                            f"prediction {record.id} is already resolved as {row.outcome} on {row.resolved_on.isoformat()}; "
+                            f"the file says {resolution.outcome} on {resolution.resolved.isoformat()}: use --force to replace it "
+                            "(the earlier resolution stays in history)")
+                return False
+            self.session.execute(
+                update(RESOLUTIONS)
+                .where(RESOLUTIONS.c.prediction_id == record.id, RESOLUTIONS.c.superseded_at.is_(None))
+                .values(superseded_at=self.now)
+            )
+        new_resolutions.append(self._resolution_row(record.id, resolution))
+        changes["resolution"] = {
+            "old": None if row.outcome is None else {"outcome": row.outcome, "resolved": row.resolved_on},
+            "new": {"outcome": resolution.outcome, "resolved": resolution.resolved},
+        }
+        values.update(outcome=resolution.outcome, outcome_value=resolution.outcome_value, resolved_on=resolution.resolved)
+        return True
+
+
+# --- a whole import: read every file, check everything, then apply ------------------------------
+
+Progress = Callable[[str, int], Any]  # (label, length) -> context manager yielding update(n)
+
+
+def import_paths(session: Session, paths: Iterable[str], *, actor: str, now: datetime, today: date, force: bool = False,
+                 horizons: dict[str, str] | None = None, probability_words: dict[str, float] | None = None,
+                 progress: Progress | None = None) -> ImportSummary:
+    """Import YAML, JSON and flat CSV files and folders; raise FileErrors listing every problem.
+
+    Everything is read and checked before anything is written; problems only the database can
+    reveal (a conflicting resolution, a CSV prediction with no claim that does not exist) are
+    found while applying, and the caller's transaction is then rolled back whole.
+    """
+    import contextlib
+    import os
+
+    from predtrack.errors import FileErrors
+    from predtrack.files import expand_paths, is_csv, load_paths
+    from predtrack.flatcsv import FlatCsvReader
+
+    files, errors = expand_paths(paths)
+    yaml_files = [f for f in files if not is_csv(f)]
+    csv_files = [f for f in files if is_csv(f)]
+    loaded = load_paths(yaml_files, horizons, probability_words)
+    errors.extend(loaded.errors)
+
+    def bar(label: str, length: int):
+        return progress(label, length) if progress is not None else contextlib.nullcontext(lambda n: None)
+
+    with FlatCsvReader(horizons, probability_words) as reader:
+        if csv_files:
+            total = sum(os.path.getsize(f) for f in csv_files)
+            with bar("Reading", total) as update:
+                for path in csv_files:
+                    reader.add_file(path, update)
+        yaml_places = {p.id: p.place for p in loaded.predictions}
+
+        def csv_records():
+            for record in reader.records():
+                if record.id in yaml_places:
+                    reader.error(f"{record.place}: prediction id {record.id!r} is also in {yaml_places[record.id]}")
+                    continue
+                yield record
+
+        if errors or reader.error_count:
+            for _record in csv_records():  # gather the errors that span rows too
+                pass
+            raise FileErrors(errors + reader.all_errors)
+        importer = Importer(session, actor=actor, now=now, today=today, force=force)
+        for article in loaded.articles:  # also those no prediction names yet
+            importer.article_id(article)
+        importer.apply(loaded.predictions)
+        if csv_files:
+            with bar("Importing", reader.prediction_count()) as update:
+                importer.apply(csv_records(), update)
+        problems = importer.errors + reader.all_errors
+        if problems:
+            raise FileErrors(problems)
+        return importer.finish([str(f) for f in files])
