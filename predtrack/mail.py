@@ -169,10 +169,10 @@ class MailSender:
             return f"SMTP server {where} does not support what [mail] asks for: {exc}"
         if isinstance(exc, smtplib.SMTPResponseException):
             return f"SMTP server {where} answered {_reply(exc)}"
+        if isinstance(exc, (socket.timeout, TimeoutError)) or isinstance(exc.__context__, (socket.timeout, TimeoutError)):
+            return f"SMTP server {where} did not answer within {self.mail.timeout:g} s"
         if isinstance(exc, smtplib.SMTPServerDisconnected):
             return f"SMTP server {where} closed the connection unexpectedly"
-        if isinstance(exc, (socket.timeout, TimeoutError)):
-            return f"SMTP server {where} did not answer within {self.mail.timeout:g} s"
         if isinstance(exc, ssl.SSLError):
             return f"TLS with SMTP server {where} failed: {exc.reason or exc}"
         if isinstance(exc, ConnectionRefusedError):

@@ -567,6 +567,7 @@ class Delivery:
     target: str | None = None
     error: str | None = None
     retry_after: datetime | None = None
+    warning: str | None = None
 
 
 @dataclass
@@ -714,8 +715,11 @@ def _deliver_one(engine, settings, now, token, channel, recipient, sender: _Chan
     with db.session(engine, write=True) as session:
         marked = mark_sent(session, now, token, digest, target)
     if marked < len(digest.row_ids):
-        log.warning("%s digest to %s: %d of %d nags had been claimed again after the lease ran out; "
-                    "they may arrive twice", channel, recipient, len(digest.row_ids) - marked, len(digest.row_ids))
+        delivery.warning = (
+            f"{len(digest.row_ids) - marked} of {len(digest.row_ids)} nags had been claimed again after the "
+            "lease ran out: they may arrive twice"
+        )
+        log.warning("%s digest to %s: %s", channel, recipient, delivery.warning)
     log.info("%s digest to %s delivered: %d items (%s)", channel, recipient, digest.total, digest.digest_id)
     return delivery
 
