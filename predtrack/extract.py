@@ -336,7 +336,13 @@ _DATE = (
 )
 _PUBLISHED = re.compile(r"\b(?P<label>published|posted|first published|updated|last updated|date)\s*(?:on|at|:)?\s*(?:\w+day,?\s+)?" + _DATE, re.I)
 _DATE_LINE = re.compile(r"^(?:[^\w]*(?:\w+day,?\s+)?" + _DATE + r")\b", re.I)
-_DATELINE = re.compile(r"^[A-Z][A-Za-z.' ]{1,40}(?:\s*\([A-Za-z .]+\))?,\s*(?:\w+day,?\s+)?" + _DATE + r"\s*(?:[-—–]|/)", re.I)
+_DATELINE = re.compile(r"^[A-Z][A-Za-z.' ]{1,40}(?:,\s*[A-Z][A-Za-z.]{1,15})?(?:\s*\([A-Za-z .]+\))?,\s*(?:\w+day,?\s+)?" + _DATE + r"\s*(?:[-—–]|/)", re.I)
+# The place (and date, agency) that opens a wire story's first paragraph; not part of the sentence.
+_DATELINE_PREFIX = re.compile(
+    r"^(?:[A-Z][A-Z.' ]{1,40}|[A-Z][a-z]+(?:\s+[A-Z][a-z]+)?)(?:,\s*[A-Z][A-Za-z.]{1,15})?(?:\s*\([A-Za-z .]+\))?"
+    r"(?:,\s*(?:\w+day,?\s+)?" + _DATE.replace("(?P<", "(?P<dl_") + r")?\s*(?:—|–|-{1,2})\s+(?=[A-Z])",
+    re.I,
+)
 
 
 def _date_from_match(found: re.Match) -> date | None:
@@ -472,6 +478,10 @@ def blocks(text: str) -> list[tuple[int, str]]:
         if continues:
             current.append(line)
             continue
+        dateline = _DATELINE_PREFIX.match(line)
+        # Only an upper-case place ("BRUSSELS —") or one followed by a date is a dateline.
+        if dateline and (dateline.group(0).split(",")[0].strip(" -—–").isupper() or re.search(r"\d{4}", dateline.group(0))):
+            line = line[dateline.end():]
         if current:
             result.append((current_line, " ".join(current)))
         current, current_line = [line], number
@@ -486,13 +496,14 @@ def _hard_wrapped_lines(lines: list[str]) -> set[int]:
     run: list[int] = []
 
     def close(run: list[int]) -> None:
-        if len(run) < 2:
+        if len(run) < 3:
             return
         lengths = [len(lines[i - 1].rstrip()) for i in run]
         widest = max(lengths)
-        body = lengths[:-1]
-        if widest <= 100 and widest >= 40 and all(n >= 0.7 * widest for n in body):
-            wrapped.update(run[:-1])
+        body = run[:-1]
+        ended = sum(bool(re.search(r"[.!?:\"”’)]$", lines[i - 1].rstrip())) for i in body)
+        if 50 <= widest <= 100 and all(n >= 0.7 * widest for n in lengths[:-1]) and ended <= len(body) / 2:
+            wrapped.update(body)
 
     for number, raw in enumerate(lines, start=1):
         if raw.strip() and not _BULLET.match(raw) and not raw.lstrip().startswith("|"):
@@ -583,8 +594,13 @@ class Cues:
     names: list[str]
 
 
-def forecast_cues(sentence: str, future_deadline: bool, vague_deadline: bool) -> Cues:
-    """The weight of evidence that a sentence states a forecast, with the cues found."""
+def forecast_cues(sentence: str, future_deadline: bool, vague_deadline: bool, heading: bool = False) -> Cues:
+    """The weight of evidence that a sentence states a forecast, with the cues found.
+
+    A heading weighs half a cue less: it compresses what the body says in full, and headline
+    style ("Awareness Will Draw Scrutiny") is loose. Headline future ("Fed to cut rates in
+    June") counts as a strong cue there.
+    """
     if any(pattern.search(sentence) for pattern in _FRAMING):
         return Cues(0.0, ["framing"])
     names: list[str] = []
@@ -605,6 +621,12 @@ def forecast_cues(sentence: str, future_deadline: bool, vague_deadline: bool) ->
     if future_deadline:
         names.append("vague horizon" if vague_deadline else "future deadline")
         score += 0.75
+    if heading:
+        if not strong and re.search(r"^\S.*?\s[Tt]o\s+(?![Bb]e\b)[A-Za-z]", sentence):
+            names.append("headline to")
+            score += 1.0
+        names.append("heading")
+        score -= 0.5
     return Cues(round(score, 2), names)
 
 
@@ -627,23 +649,28 @@ def _will_is_modal(sentence: str) -> bool:
 # --------------------------------------------------------------------------------------
 # Who stated it
 
-_ROLE = (
-    r"(?:executive|executives|spokesperson|spokesman|spokeswoman|official|officials|analyst|analysts|"
-    r"economist|economists|expert|experts|researcher|researchers|investors?|company|firm|group|startup|"
-    r"government|ministry|department|agency|bank|central bank|lab|team|ceo|chief executive|founder|"
-    r"co-founder|chair|chairman|chairwoman|president|minister|director|manager|coach|strategist|"
-    r"strategists|forecasters?|pollsters?|polls?|observers|insiders|sources|people familiar with [\w ]+|"
-    r"report|study|survey|leaders?|board|scientists?|engineers?|traders|markets|economy watchers|"
-    r"authors?|writers?|columnist|editors?|commentators|critics|campaign|party|candidate|management|"
-    r"administration|regulators?|committee|council|union|fund|institute|university|white house|club|league|court|city|country|ministers?|secretary|governor|mayor|senator|candidates?|voters|fans|owners?)"
+_ROLE_WORDS = (
+    "executive spokesperson spokesman spokeswoman official analyst economist expert researcher investor "
+    "firm group startup government ministry department agency bank lab team ceo founder co-founder chair "
+    "chairman chairwoman president minister director manager coach strategist forecaster pollster poll "
+    "observer insider source leader board scientist engineer trader market author writer columnist "
+    "editor commentator critic campaign candidate management administration regulator committee council "
+    "union fund institute university club league court city country secretary governor mayor senator "
+    "voter fan owner lawmaker legislator policymaker planner officer adviser advisor consultant "
+    "organizer organiser report study survey"
+).split()
+# A role noun, singular or plural ("analyst", "analysts", "companies", "central bank").
+_ROLE = r"\b(?:(?:%s)s?|compan(?:y|ies)|part(?:y|ies)|central\s+banks?|chief\s+executives?|white\s+house|people\s+familiar\s+with\s+(?:the\s+)?(?:matter|plans?|talks|deal|situation))\b" % "|".join(
+    sorted(_ROLE_WORDS, key=len, reverse=True)
 )
 _NAME_WORD = r"(?:[A-Z][\w&.'’-]*|[A-Z]{2,}\b)"
 _ENTITY = (
     r"(?P<entity>"
+    r"(?![Oo]n\s)"
     r"(?:(?:a|an|the|its|his|her|their|some|many|most|several|other|two|three)\s+)?"
     r"(?:(?:%(n)s(?:[’']s)?|of|for|and|&|de|van|von|der|senior|top|chief|former|leading|independent|outside|"
     r"wall\s+street|industry|private|public|federal|state|local|market|political|financial|tech|"
-    r"technology|many|some)\s+){0,6}"
+    r"technology|many|some|%(role)s)\s+){0,6}"
     r"(?:%(role)s\b|%(n)s)"
     r"(?:\s+(?:at|from|of|with)\s+(?:the\s+)?%(n)s(?:\s+%(n)s){0,3})?"
     r"(?:,\s+(?:%(n)s\s*){1,4},)?"
@@ -651,23 +678,48 @@ _ENTITY = (
 )
 _SOURCE_VERB = (
     r"(?:has\s+|have\s+|had\s+|also\s+|repeatedly\s+|previously\s+|now\s+|long\s+|recently\s+|publicly\s+|"
-    r"once\s+|already\s+|(?:is|are|was|were)\s+(?=\w+ing\b))*"
+    r"once\s+|already\s+|(?:is|are|was|were)\s+(?=\w+ing\b)|on\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\s+|"
+    r"in\s+a\s+(?:statement|report|filing|note|letter|post)\s+|in\s+an\s+interview\s+|this\s+week\s+|last\s+week\s+|earlier\s+)*"
     r"(?P<verb>said|says|say|told|tells|predicts|predicted|predict|expects|expected|expect|forecasts|forecast|"
     r"believes|believed|believe|thinks|thought|think|warned|warns|warn|argues|argued|argue|claims|claimed|claim|"
-    r"estimates|estimated|estimate|projects|projected|announced|announces|noted|notes|wrote|writes|stated|states|"
+    r"estimates|estimated|estimate|projects|projected|project|announced|announces|noted|notes|wrote|writes|stated|states|"
     r"insists|insisted|hopes|hoped|hope|plans|planned|plan|planning|intends|intended|intend|aims|aimed|aim|"
     r"preparing|prepares|wants|wanted|want|vowed|vows|pledged|pledges|promised|promises|anticipates|anticipated|"
     r"sees|see|saw|reckons|bets|suggested|suggests|worry|worries|worried|fear|fears|feared|cautioned|cautions|doubt|doubts|noting|saying|adding|predicting|warning|arguing|claiming|"
     r"expecting|hoping|promising|confirmed|confirms|reported|reports|added|adds|signalled|signaled|signals)\b"
 )
+# Names are matched case-sensitively; only the connecting words ignore case.
 _ACCORDING = re.compile(
-    r"\baccording\s+to\s+(?:(?:coverage|reports?|data|estimates?|forecasts?|analysis|projections?|figures|a\s+\w+\s+(?:report|study|survey|poll)|a\s+(?:report|study|survey|poll|note|statement|filing))\s+(?:from|by|of|at)\s+)?(?:the\s+)?"
-    r"(?P<entity>%(n)s(?:\s+%(n)s){0,4}|(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}%(role)s)" % {"n": _NAME_WORD, "role": _ROLE},
+    r"\b(?i:according\s+to\s+(?:(?:coverage|reports?|data|estimates?|forecasts?|analysis|projections?|figures|a\s+\w+\s+(?:report|study|survey|poll)|a\s+(?:report|study|survey|poll|note|statement|filing))\s+(?:from|by|of|at)\s+)?(?:the\s+)?)"
+    r"(?P<entity>%(n)s(?:\s+%(n)s){0,4}|(?i:(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}%(role)s))" % {"n": _NAME_WORD, "role": _ROLE},
+)
+# "The bank's own projections show ..." -> the bank
+_POSSESSIVE_OUTLOOK = re.compile(
+    r"^(?:[^,]{0,60},\s+)?(?P<entity>(?:the\s+)?[\w&.' -]{2,40}?)['’]s\s+(?:(?:own|latest|updated|new|revised|official|internal|quarterly|annual)\s+){0,2}"
+    r"(?:projections?|forecasts?|estimates?|outlook|models?|guidance|polls?|survey|predictions?|baseline)\s+"
+    r"(?:show|shows|showed|suggest|suggests|see|sees|point|points|indicate|indicates|imply|implies|call|calls|put|puts|have|has|predict|predicts|expect|expects)\b",
+    re.I,
+)
+# Job titles before a name: the source is the person ("Manager Pep Guardiola" -> "Pep Guardiola").
+_TITLE_WORDS = (
+    "chief financial operating technology executive officer manager head coach president vice prime minister "
+    "secretary director chair chairman chairwoman senator governor mayor general judge justice founder co-founder "
+    "economist analyst strategist spokesperson spokesman spokeswoman professor former acting interim deputy "
+    "assistant senior lead commissioner chancellor ceo cfo cto coo managing partner portfolio fund "
+    "sen. rep. gov. gen. dr. mr. mrs. ms. prof."
+).split()
+_TITLE_BEFORE_NAME = re.compile(
+    r"^(?:(?:%s)\s+)+(?=[A-Z][\w'-]+\s+[A-Z])" % "|".join(re.escape(w) for w in _TITLE_WORDS),
     re.I,
 )
 _LEADING = re.compile(r"^(?:[^,]{0,60},\s+)?" + _ENTITY + r"\s+" + _SOURCE_VERB)
 # "The chipmaker expects ...": a described subject that is not a name, at the start only.
-_LEADING_DESCRIBED = re.compile(r"^(?:[^,]{0,60},\s+)?(?P<entity>(?:the|a|an)\s+(?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*)\s+" + _SOURCE_VERB, re.I)
+_LEADING_DESCRIBED = re.compile(
+    r"^(?:[^,]{0,60},\s+)?(?P<entity>(?i:(?:the|a|an)\s+(?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*"
+    r"|(?:some\s+|many\s+|most\s+|several\s+)?%(role)s(?:\s+(?:at|in|from|of|on|with)\s+(?:[\w&.-]+\s+){0,2}[\w&.-]+)?)"
+    r"(?<!\bthe)(?<!\ba)(?<!\ban)(?<!\bof)(?<!\bat)(?<!\bin)(?<!\bon)(?<!\bfor)(?<!\band)(?<!\bwith))\s+" % {"role": _ROLE}
+    + _SOURCE_VERB
+)
 
 
 def _leading_speaker(text: str) -> tuple[str, re.Match] | None:
@@ -735,6 +787,10 @@ def attribute(sentence: str) -> Attribution:
             entity = _clean_entity(found.group("entity"))
             if entity:
                 return Attribution(entity, _kind_of(entity), how)
+    outlook = _POSSESSIVE_OUTLOOK.search(text)
+    if outlook:
+        entity = _clean_entity(outlook.group("entity")) or outlook.group("entity").strip()
+        return Attribution(entity, _kind_of(entity), "possessive")
     leading = _leading_speaker(text)
     if leading:
         entity = leading[0]
@@ -757,10 +813,20 @@ def _clean_entity(entity: str) -> str | None:
         entity = appositive.group(1).strip()
     if not entity:
         return None
+    # "the central bank's updated forecasts" -> "the central bank";
+    # "Meta's CEO Mark Zuckerberg" -> "Mark Zuckerberg"
+    possessive = re.search(r"['’]s\b", entity)
+    if possessive:
+        owner, owned = entity[: possessive.start()], entity[possessive.end():].strip()
+        named = re.search(r"((?:[A-Z][\w'-]+\s+){1,3}[A-Z][\w'-]+)$", owned)
+        entity = (named.group(1) if named else owner).strip() or entity
+    entity = _TITLE_BEFORE_NAME.sub("", entity)
     # "a Gallup survey" -> "Gallup"
     publication = re.fullmatch(r"(?:a|an|the)\s+((?:%s\s+){1,4})(?:survey|poll|report|study|analysis|note|forecast|estimate|projection)s?" % _NAME_WORD, entity)
     if publication:
         entity = publication.group(1).strip()
+    if re.fullmatch(r"(?:on\s+)?(?:%s)" % "|".join(_DAYS_AND_MONTHS), entity, re.I):
+        return None
     # Bare pronouns and generic nouns are not sources; "the company" is, but only as a guess.
     if re.fullmatch(r"(?:it|they|he|she|we|you|i|this|that|there|which|who|one|some|many|others?)", entity, re.I):
         return None
@@ -814,7 +880,7 @@ _HEDGES = [
     (re.compile(r"\s+(?:is|are)\s+expected\s+(?=(?:in|by|within|before|during|next|this|over|later|soon|early|late|around)\b)", re.I), " will happen "),
     (re.compile(r"\s+(?:could|may|might|would)\s+", re.I), " will "),
     (re.compile(r"^(?:it\s+is|it's|it\s+seems|it\s+appears|it\s+looks)\s+(?:\w+\s+)?(?:certain|likely|unlikely|probable|possible|clear|inevitable|expected|almost certain|virtually certain)\s+that\s+", re.I), ""),
-    (re.compile(r"^(?:there\s+is\s+|there's\s+)?(?:an?\s+)?(?:\d+(?:\.\d+)?\s*(?:%|percent|per cent)|\w+[- ]in[- ]\w+|good|strong|high|low|slim|small|real|decent|fair)\s+(?:chance|probability|likelihood|risk|odds)\s+(?:of|that)\s+", re.I), ""),
+    (re.compile(r"^(?:there\s+is\s+|there's\s+)?(?:an?\s+)?(?:(?:roughly|about|around|nearly|almost|only|just|an\s+estimated|at\s+least|more\s+than|less\s+than)\s+)?(?:\d+(?:\.\d+)?\s*(?:%|percent|per cent)|\w+[- ]in[- ]\w+|good|strong|high|low|slim|small|real|decent|fair)\s+(?:chance|probability|likelihood|risk|odds)\s+(?:of|that)\s+", re.I), ""),
     (re.compile(r"^chances\s+are\s+(?:that\s+)?", re.I), ""),
 ]
 
@@ -906,6 +972,8 @@ def _strip_leading_speaker(text: str) -> str:
     preamble = text[: lead.start("entity")].strip(" ,")
     verb = lead.group("verb").lower()
     rest = text[lead.end():]
+    if verb in {"told", "tells", "warned", "warns", "assured", "reminded"}:
+        rest = re.sub(r"^\s*(?:[\w'-]+\s+){1,4}?(?=that\b)", "", rest)
     rest = re.sub(
         r"^\s*(?:(?:on\s+\w+|in\s+an?\s+[\w ]{0,30}?(?:statement|interview|note|report|letter|post|briefing|speech)|last\s+week|this\s+week|earlier|yesterday|today|publicly|privately)\b)?,?\s*(?:that\s+)?",
         "",
@@ -961,8 +1029,12 @@ def _forecast_clause(text: str) -> str:
 
 def _cut_trailing_clauses(text: str) -> str:
     """Drop the commentary after the claim: ", further widening the gap", ", as rivals ..."."""
-    cut = re.search(r",\s+(?:(?:further|thereby|possibly|potentially|likely|effectively|ultimately)\s+)?(?!(?:including|according|during|following|regarding|notwithstanding|beginning|starting|pending)\b)\w+ing\b.*$|,\s+(?:as|because|since|given that)\s+.*$", text)
-    if cut and len(text[: cut.start()].split()) >= 5:
+    cut = re.search(
+        r",\s+(?:(?:further|thereby|possibly|potentially|likely|effectively|ultimately)\s+)?(?!(?:including|according|during|following|regarding|notwithstanding|beginning|starting|pending|implying|suggesting|meaning|signalling|signaling|indicating|bringing|making|taking|leaving\s+(?:it|them)\s+(?:at|on))\b)\w+ing\b.*$"
+        r"|,\s+(?:as|because|since|given that)\s+.*$|,\s+(?:up|down)\s+from\b.*$",
+        text,
+    )
+    if cut and len(text[: cut.start()].split()) >= 3:
         return text[: cut.start()]
     return text
 
@@ -1037,7 +1109,7 @@ def extract(
             continue
         reading = read_deadline(body, stated, horizons)
         future = reading.deadline is not None and reading.deadline > stated
-        cues = forecast_cues(body, future, bool(reading.vague))
+        cues = forecast_cues(body, future, bool(reading.vague), sentence.heading)
         if cues.score < THRESHOLD:
             continue
         seen.add(key)
@@ -1087,12 +1159,23 @@ def _resolve_source(
     return "unknown", "outlet", True
 
 
+_DAYS_AND_MONTHS = [
+    "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday", "today", "tomorrow", "yesterday",
+    "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december",
+]
+
+
 def _main_organisation(text: str) -> str | None:
-    """The name the article mentions most, to stand for "the company"."""
-    names = Counter(re.findall(r"(?<![.!?]\s)(?<!^)\b([A-Z][a-z]+[A-Z]?\w*)\b(?![’']s\s+[a-z])", text, re.M))
-    for name, count in names.most_common(5):
-        if count >= 3 and not _PRONOUN_SUBJECT.match(name) and name.lower() not in {"i", "ai", "january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}:
-            return name
+    """The name the article mentions most, to stand for "the company"; a name, not a
+    sentence opener ("The", "But") or a date word."""
+    names = Counter(re.findall(r"\b([A-Z][a-z]*[A-Z]?[\w-]*)\b", text))
+    for name, count in names.most_common(12):
+        lowered = name.lower()
+        if count < 3 or len(name) < 2 or lowered in _DAYS_AND_MONTHS or lowered in {"ai", "i", "ceo"}:
+            continue
+        if _PRONOUN_SUBJECT.match(name) or lowered in _CLAIM_STOPWORDS:
+            continue
+        return name
     return None
 
 
@@ -1100,9 +1183,15 @@ def _main_organisation(text: str) -> str | None:
 # The predictions-file draft
 
 
+_CLAIM_STOPWORDS = {
+    "a", "an", "the", "of", "to", "in", "on", "by", "for", "and", "or", "will", "be", "is", "are", "its", "their",
+    "with", "that", "this", "at", "as", "from", "e", "g", "eg", "but", "if", "it", "they", "he", "she", "we",
+    "what", "why", "how", "when", "where", "who", "more", "most", "new", "first",
+}
+
+
 def slugify(text: str, taken: set[str] | None = None, max_words: int = 7) -> str:
-    stop = {"a", "an", "the", "of", "to", "in", "on", "by", "for", "and", "or", "will", "be", "is", "are", "its", "their", "with", "that", "this", "at", "as", "from", "e.g", "eg"}
-    words = [w for w in re.findall(r"[a-z0-9]+", _plain_quotes(text).lower()) if w not in stop]
+    words = [w for w in re.findall(r"[a-z0-9]+", _plain_quotes(text).lower()) if w not in _CLAIM_STOPWORDS]
     slug = "-".join(words[:max_words]) or "forecast"
     if taken is not None:
         base, n = slug, 2

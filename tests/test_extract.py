@@ -313,6 +313,21 @@ def test_made_up_election_article_end_to_end():
 # Sentences, blocks, dates
 
 
+@pytest.mark.parametrize(
+    "heading, is_candidate",
+    [
+        ("Fed to cut rates in June", True),
+        ("Meta Will Buy a Coding Startup by Q2 2027", True),
+        ("Safety and Evaluation Awareness Will Draw Scrutiny", False),
+        ("Fed expected to hold rates", False),
+        ("Ten things to know about the budget", False),
+    ],
+)
+def test_headings_need_more_than_one_loose_cue(heading, is_candidate):
+    text = f"{heading}\nThe committee met on Tuesday."
+    assert bool(ex.extract(text, STATED)) is is_candidate
+
+
 def test_split_sentences_keeps_abbreviations_initials_and_decimals():
     text = "Mr. Powell said U.S. growth was 2.5 percent. J. Smith disagreed. Will it last? Yes!"
     assert ex.split_sentences(text) == [
@@ -387,7 +402,9 @@ def test_html_is_stripped_of_markup_scripts_styles_and_navigation():
     for hidden in ("color: red", "var forecast", "newsletter", "blogger"):
         assert hidden not in parsed.text
     candidates = ex.extract(parsed.text, parsed.published, author=parsed.author)
-    assert [c.sentence for c in candidates] == ["Fed expected to hold rates", "Most economists expect the first cut in September."]
+    # The headline restates the body; the body sentence is the candidate.
+    assert [c.sentence for c in candidates] == ["Most economists expect the first cut in September."]
+    assert candidates[0].deadline == date(2026, 9, 30)
 
 
 def test_encodings_utf8_bom_utf16_and_windows_1252():
@@ -490,8 +507,8 @@ def test_command_reads_html(tmp_path):
     result = run(_write(tmp_path, "a.html", HTML_ARTICLE), "--json")
     assert result.exit_code == 0, result.output
     data = json.loads(result.output)
-    assert [d["stated"] for d in data] == ["2026-05-04", "2026-05-04"]
-    assert data[1]["source"] == "Most economists"
+    assert [d["stated"] for d in data] == ["2026-05-04"]
+    assert data[0]["source"] == "Most economists"
 
 
 def test_command_uses_the_published_date_the_article_states(tmp_path):
