@@ -335,7 +335,11 @@ def _enqueue_never_snoozed(session, settings, now, day, channels, dialect) -> in
         return 0
     source = branches[0] if len(branches) == 1 else union_all(*branches)
     statement = _insert(dialect).from_select(_INSERT_COLUMNS, source).on_conflict_do_nothing()
-    return max(session.execute(statement).rowcount, 0)
+    if dialect == "postgresql":
+        # psycopg reports rowcount -1 for INSERT ... ON CONFLICT; count what RETURNING yields, server-side.
+        inserted = statement.returning(O.id).cte("inserted")
+        return session.execute(select(func.count()).select_from(inserted)).scalar_one()
+    return session.execute(statement).rowcount
 
 
 def _enqueue_snoozed(session, settings, now, day, channels, dialect) -> int:
