@@ -1027,6 +1027,13 @@ def _forecast_clause(text: str) -> str:
     return text
 
 
+def forecast_span(sentence: str) -> str:
+    """The part of a sentence that carries its forecast, verbatim: the clause with the strong
+    cue when clauses are joined by ';' or a dash, without trailing commentary clauses."""
+    text = _forecast_clause(sentence.strip())
+    return _cut_trailing_clauses(text)
+
+
 def _cut_trailing_clauses(text: str) -> str:
     """Drop the commentary after the claim: ", further widening the gap", ", as rivals ..."."""
     cut = re.search(
@@ -1113,8 +1120,8 @@ def extract(
         if cues.score < THRESHOLD:
             continue
         seen.add(key)
-        probability = read_probability(body, words)
         who = attribute(body)
+        probability = _probability_of(body, who, read_probability, words)
         source, kind, guessed = _resolve_source(who, author, default_source, default_source_kind, main_organisation)
         candidates.append(
             Candidate(
@@ -1139,6 +1146,28 @@ def extract(
             )
         )
     return candidates
+
+
+def _probability_of(sentence: str, who: Attribution, read_probability, words) -> Any:
+    """The chance the sentence gives its claim, read where the claim is stated.
+
+    From the named source on ("The model will be proprietary, with Meta noting that it hopes
+    to open-source future versions": Meta hopes, 0.6, not the writer's "will"), and within
+    the clause that carries the forecast ("X will buy Y, aiming to close the gap": the
+    purchase is asserted, the aim is not the claim). The whole sentence is the fallback.
+    """
+    texts = []
+    if who.source:
+        start = _plain_quotes(sentence).find(who.source)
+        if start > 0:
+            texts.append(forecast_span(sentence[start:]))
+    texts += [forecast_span(sentence), sentence]
+    reading = None
+    for text in texts:
+        reading = read_probability(text, words)
+        if reading.probability is not None:
+            return reading
+    return reading
 
 
 def _resolve_source(
@@ -1202,26 +1231,32 @@ def slugify(text: str, taken: set[str] | None = None, max_words: int = 7) -> str
 
 
 def draft(article: Article, candidates: list[Candidate], published: date) -> dict[str, Any]:
-    """The predictions-file structure for the candidates, plus which fields were guessed."""
+    """The predictions-file structure for the candidates.
+
+    `_notes` (dropped when written) maps each field a person must check to why: a guessed
+    source, a vague or missing deadline, the plain-assertion probability, the draft claim.
+    """
     from predtrack.likelihood import ASSERTION_DEFAULT
 
     taken: set[str] = set()
     predictions = []
     for candidate in candidates:
-        guessed: dict[str, list[str]] = {"prediction": ["claim"], "forecast": []}
+        notes: dict[str, str] = {"claim": "guessed: drafted from the sentence", "criteria": "draft: a person must write this"}
+        forecast_notes: dict[str, str] = {"source_kind": "guessed"}
         probability = candidate.probability
         kind = candidate.probability_kind
         words = candidate.probability_text
         if probability is None:
             probability = float(ASSERTION_DEFAULT)
             kind = "inferred"
-            words = next((c for c in candidate.cues if c not in {"future deadline", "vague horizon"}), None)
-            guessed["forecast"].append("probability")
-        if candidate.deadline is not None:
-            guessed["prediction"].append("deadline_date")
+            words = next((c for c in candidate.cues if c not in {"future deadline", "vague horizon", "heading"}), None)
+            forecast_notes["probability"] = "guessed: no probability words, plain-assertion default"
+        if candidate.deadline is None:
+            notes["deadline_date"] = "no deadline stated: choose one and say why in the criteria"
+        elif candidate.vague:
+            notes["deadline_date"] = f"guessed: '{candidate.deadline_text}' is vague"
         if candidate.source_guessed:
-            guessed["forecast"].append("source")
-        guessed["forecast"].append("source_kind")
+            forecast_notes["source"] = "guessed: the sentence names no source"
         forecast: dict[str, Any] = {
             "source": candidate.source,
             "source_kind": candidate.source_kind if candidate.source_kind in {"person", "organisation", "outlet"} else "outlet",
@@ -1236,13 +1271,13 @@ def draft(article: Article, candidates: list[Candidate], published: date) -> dic
             {
                 "id": slugify(candidate.claim, taken),
                 "claim": candidate.claim,
-                "criteria": f"TODO: what exactly counts as YES, and where to check ({candidate.claim})",
+                "criteria": "TODO: what counts as YES, and where to check it",
                 "deadline": candidate.deadline_text,
                 "deadline_date": candidate.deadline,
                 "tags": [],
                 "forecasts": [forecast],
-                "_guessed": guessed,
-                "_explanations": [e for e in (candidate.deadline_explanation, candidate.probability_explanation) if e],
+                "_notes": notes,
+                "_forecast_notes": forecast_notes,
             }
         )
     return {
@@ -1259,45 +1294,41 @@ def draft(article: Article, candidates: list[Candidate], published: date) -> dic
 
 
 def render_yaml(data: dict[str, Any], header: str | None = None) -> str:
-    """The draft as YAML, with `# guessed` on every value a person must check."""
+    """The draft as YAML, with a `# guessed` (or `# draft`) comment on every value a person
+    must check. Nulls are written `null` so that an empty field reads as a decision."""
     import io
 
     from ruamel.yaml import YAML
     from ruamel.yaml.comments import CommentedMap, CommentedSeq
 
-    def mapping(items: Iterable[tuple[str, Any]]) -> CommentedMap:
+    def mapping(items: Iterable[tuple[str, Any]], notes: dict[str, str] | None = None) -> CommentedMap:
         result = CommentedMap()
         for key, value in items:
             result[key] = value
+        for key, note in (notes or {}).items():
+            if key in result:
+                result.yaml_add_eol_comment(note, key)
         return result
 
     root = CommentedMap()
     root["article"] = mapping(data["article"].items())
-    root.yaml_set_comment_before_after_key("article", before=header) if header else None
+    if header:
+        root.yaml_set_start_comment(header)
     predictions = CommentedSeq()
     for prediction in data["predictions"]:
-        guessed = prediction["_guessed"]
-        forecasts = CommentedSeq()
-        for forecast in prediction["forecasts"]:
-            f = mapping(forecast.items())
-            for key in guessed["forecast"]:
-                if key in f:
-                    f.yaml_add_eol_comment("guessed", key)
-            forecasts.append(f)
-        p = mapping((k, v) for k, v in prediction.items() if not k.startswith("_") and k != "forecasts")
-        p["tags"] = CommentedSeq()
-        p["tags"].fa.set_flow_style()
-        p["forecasts"] = forecasts
-        for key in guessed["prediction"]:
-            if key in p:
-                p.yaml_add_eol_comment("guessed", key)
-        p.yaml_add_eol_comment("draft: a person must write this", "criteria")
+        forecasts = CommentedSeq(mapping(f.items(), prediction.get("_forecast_notes")) for f in prediction["forecasts"])
+        fields = [(k, v) for k, v in prediction.items() if not k.startswith("_") and k not in {"forecasts", "tags"}]
+        tags = CommentedSeq(prediction.get("tags") or [])
+        tags.fa.set_flow_style()
+        p = mapping([*fields, ("tags", tags), ("forecasts", forecasts)], prediction.get("_notes"))
         predictions.append(p)
     root["predictions"] = predictions
     yaml = YAML()
     yaml.default_flow_style = False
-    yaml.width = 100
+    yaml.width = 4096  # one quote, one line: easier to diff and to search for
     yaml.indent(mapping=2, sequence=4, offset=2)
+    yaml.representer.ignore_aliases = lambda *_args: True
+    yaml.representer.add_representer(type(None), lambda representer, _value: representer.represent_scalar("tag:yaml.org,2002:null", "null"))
     out = io.StringIO()
     yaml.dump(root, out)
     return out.getvalue()

@@ -154,6 +154,16 @@ def test_seed_probabilities_come_from_the_words(seed_results):
     assert "likely" in iteration.probability_text.lower()
 
 
+def test_seed_probability_is_read_where_the_claim_is_stated(seed_results):
+    # "The model will be proprietary, with Meta noting only that it hopes to open-source ...":
+    # the claim is Meta's hope, so its words decide, not the writer's "will".
+    hopes = _candidate_for(seed_results, "The model will be proprietary")
+    assert hopes.probability_text.lower().startswith("hope")
+    # "Meta will acquire ... by Q2 2027 ..., aiming to close the gap": the purchase is asserted.
+    acquisition = _candidate_for(seed_results, "Meta will acquire a coding-focused AI startup")
+    assert acquisition.probability_text == "will"
+
+
 def test_seed_attribution_matches_the_labels(seed_results):
     right = total = 0
     wrong = []
@@ -495,6 +505,20 @@ def test_command_yaml_draft(tmp_path):
     assert forecast["stated"] == date(2026, 5, 4)
     assert forecast["quote"] == "The Fed will probably cut rates by September."
     assert len({p["id"] for p in predictions}) == 2
+
+
+def test_command_yaml_draft_loads_with_the_predictions_loader(tmp_path):
+    files = pytest.importorskip("predtrack.files")
+    if not SEEDS.is_dir():
+        pytest.skip(f"seed articles not found at {SEEDS}")
+    seed = SEEDS / "004_d117f6e1bff59b79.txt"
+    result = run(str(seed), "--published", "2026-04-08", "--yaml")
+    assert result.exit_code == 0, result.output
+    loaded = files.load_text(result.output, "draft.yaml")
+    assert loaded.errors == []
+    claims = [p.claim for p in loaded.predictions]
+    assert "Meta will open-source future versions" in claims
+    assert len(claims) == len(json.loads(run(str(seed), "--published", "2026-04-08", "--json").output))
 
 
 def test_command_reads_stdin(tmp_path):
