@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape as html_unescape
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date
@@ -213,15 +214,15 @@ def _article_from_html(raw: str) -> Article:
     text = parser.text()
     meta = parser.meta
     title = meta.get("og:title") or parser.h1 or " ".join("".join(parser.title_parts).split()) or None
-    author = meta.get("author") or meta.get("article:author") or meta.get("byl") or None
+    ld = "".join(parser.ld_json)
+    author = meta.get("author") or meta.get("article:author") or meta.get("byl") or _json_name(ld, "author") or None
     if author and author.lower().startswith("by "):
         author = author[3:].strip()
     if author and author.startswith("http"):
         author = None
-    outlet = meta.get("og:site_name") or meta.get("application-name") or None
+    outlet = meta.get("og:site_name") or meta.get("application-name") or _json_name(ld, "publisher") or None
     url = meta.get("og:url") or meta.get("canonical") or None
     published, published_text = None, None
-    ld = "".join(parser.ld_json)
     for candidate in (
         meta.get("article:published_time"),
         meta.get("datepublished"),
@@ -248,6 +249,15 @@ def _article_from_html(raw: str) -> Article:
         url=url,
         is_html=True,
     )
+
+
+def _json_name(ld: str, key: str) -> str | None:
+    """`"author": {"name": "Jo"}`, `"author": [{"name": "Jo"}]` or `"author": "Jo"` in JSON-LD."""
+    found = re.search(r'"%s"\s*:\s*(?:\[\s*)?(?:\{[^{}]*?"name"\s*:\s*"([^"]+)"|"([^"]+)")' % key, ld)
+    if not found:
+        return None
+    name = html_unescape(found.group(1) or found.group(2)).strip()
+    return None if name.startswith("http") else name or None
 
 
 def _json_date(ld: str, key: str) -> str | None:

@@ -417,6 +417,21 @@ def test_html_is_stripped_of_markup_scripts_styles_and_navigation():
     assert candidates[0].deadline == date(2026, 9, 30)
 
 
+def test_html_metadata_from_json_ld_and_a_body_byline():
+    page = """<html><head><script type="application/ld+json">
+    {"@type": "NewsArticle", "headline": "Budget talks", "datePublished": "2026-02-10T06:00:00-05:00",
+     "author": [{"@type": "Person", "name": "Sam Ortiz"}], "publisher": {"@type": "Organization", "name": "Daily Ledger"}}
+    </script></head><body><!-- ad slot --><h1>Budget talks stall</h1>
+    <div class="body"><p>Lawmakers said a deal would come <a href="/x">by March 31</a>.</p>
+    <figure><img src="a.jpg"><figcaption>The Capitol on Monday.</figcaption></figure></div></body></html>"""
+    parsed = ex.read_article(page.encode())
+    assert (parsed.author, parsed.outlet, parsed.published) == ("Sam Ortiz", "Daily Ledger", date(2026, 2, 10))
+    assert "ad slot" not in parsed.text
+    [candidate] = ex.extract(parsed.text, parsed.published, author=parsed.author)
+    assert candidate.sentence == "Lawmakers said a deal would come by March 31."
+    assert (candidate.source, candidate.deadline) == ("Lawmakers", date(2026, 3, 31))
+
+
 def test_encodings_utf8_bom_utf16_and_windows_1252():
     text = "The minister’s plan will pass by 2027."
     for data in (text.encode("utf-8"), b"\xef\xbb\xbf" + text.encode("utf-8"), text.encode("utf-16"), text.encode("cp1252")):
