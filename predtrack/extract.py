@@ -1136,7 +1136,7 @@ def extract(
         candidates.append(
             Candidate(
                 sentence=body,
-                claim=derive_claim(body),
+                claim=derive_claim(body) or body.strip(),
                 source=source,
                 source_kind=kind,
                 source_guessed=guessed,

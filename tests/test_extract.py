@@ -654,3 +654,36 @@ def test_extraction_is_fast_enough_for_long_articles():
     start = time.perf_counter()
     ex.extract(text, STATED)
     assert time.perf_counter() - start < 5
+
+
+def test_any_text_gives_candidates_or_none_never_an_error():
+    hypothesis = pytest.importorskip("hypothesis")
+    from hypothesis import strategies as st
+
+    alphabet = st.sampled_from(list("abcXYZ .,;:!?'\"—-()\n0123456789%$") + ["will ", "expect ", "by Q3 2027", "Meta said ", "I think ", "<p>", "&amp;", "likely"])
+
+    @hypothesis.settings(max_examples=300, deadline=None)
+    @hypothesis.given(st.lists(alphabet, max_size=80).map("".join))
+    def check(text):
+        for candidate in ex.extract(text, STATED):
+            assert candidate.sentence and candidate.source
+            assert candidate.deadline is None or candidate.deadline > STATED
+
+    check()
+
+
+def test_any_bytes_are_read_or_refused_with_one_clear_error():
+    hypothesis = pytest.importorskip("hypothesis")
+    from hypothesis import strategies as st
+
+    @hypothesis.settings(max_examples=300, deadline=None)
+    @hypothesis.given(st.binary(max_size=400))
+    def check(data):
+        try:
+            article = ex.read_article(data)
+        except ex.UnreadableArticle as exc:
+            assert "\n" not in str(exc)
+        else:
+            assert article.text.strip()
+
+    check()
