@@ -151,8 +151,9 @@ class Recorder:
 
     async def handle_DATA(self, server, session, envelope):
         self.data_started.set()
-        if self.stall_data is not None:
-            while not self.stall_data.is_set():
+        stall = self.stall_data
+        if stall is not None:
+            while not stall.is_set():
                 await asyncio.sleep(0.05)
             return "451 4.3.0 gave up"
         if self.data_reply:
