@@ -18,12 +18,11 @@ why each candidate was proposed):
 
 from __future__ import annotations
 
-import json
 import re
-from html import unescape as html_unescape
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import date
+from html import unescape as html_unescape
 from html.parser import HTMLParser
 from typing import Any, Iterable
 
@@ -104,7 +103,7 @@ class _TextFromHTML(HTMLParser):
     BLOCK = {
         "p", "div", "section", "article", "main", "header", "br", "li", "ul", "ol", "tr", "td", "th",
         "table", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre", "figure", "figcaption",
-        "dd", "dt", "dl", "hr", "address", "time", "caption",
+        "dd", "dt", "dl", "hr", "address", "caption",
     }
     VOID = {"br", "hr", "img", "meta", "link", "input", "source", "area", "base", "col", "embed", "wbr", "track", "param"}
 
@@ -138,6 +137,10 @@ class _TextFromHTML(HTMLParser):
             return
         if tag == "script" and "ld+json" in a.get("type", "").lower():
             self.in_ld_json = True
+        if tag == "body" and "head" in self.skip_stack:
+            # </head> is optional in HTML: the body ends the head either way.
+            self.skip_stack.remove("head")
+            self.skip_depth -= 1
         if tag == "time" and a.get("datetime") and self.time_datetime is None:
             self.time_datetime = a["datetime"]
         if tag in self.SKIP and tag not in self.VOID:
@@ -490,7 +493,8 @@ def blocks(text: str) -> list[tuple[int, str]]:
             continue
         dateline = _DATELINE_PREFIX.match(line)
         # Only an upper-case place ("BRUSSELS —") or one followed by a date is a dateline.
-        if dateline and (dateline.group(0).split(",")[0].strip(" -—–").isupper() or re.search(r"\d{4}", dateline.group(0))):
+        place = dateline.group(0).split(",")[0].strip(" -—–") if dateline else ""
+        if dateline and ((place.isupper() and len(place) >= 4) or re.search(r"\d{4}", dateline.group(0))):
             line = line[dateline.end():]
         if current:
             result.append((current_line, " ".join(current)))
@@ -1344,10 +1348,6 @@ def render_yaml(data: dict[str, Any], header: str | None = None) -> str:
     return out.getvalue()
 
 
-def candidates_json(candidates: list[Candidate]) -> str:
-    return json.dumps([c.to_json() for c in candidates], indent=2, ensure_ascii=False)
-
-
 __all__ = [
     "Article",
     "Candidate",
@@ -1359,8 +1359,10 @@ __all__ = [
     "extract",
     "find_published_date",
     "forecast_cues",
+    "forecast_span",
     "read_article",
     "render_yaml",
+    "blocks",
     "sentences_of",
     "split_sentences",
 ]
