@@ -711,7 +711,7 @@ _PAST_CUE_RE = re.compile(rf"\b(?:{_IRREGULAR_PAST})\b|(?<![\w-])[a-z]{{3,}}ed(?
 _NOT_PAST_ED = frozenset(
     """expected planned scheduled slated anticipated projected forecasted predicted proposed rumored rumoured
     targeted tipped pencilled penciled pegged earmarked delayed postponed pushed moved deferred rescheduled
-    extended committed pledged promised vowed intended designed aimed required needed based advanced closed
+    extended committed pledged promised vowed intended designed aimed required needed based advanced
     limited detailed focused specialized specialised dedicated integrated automated sophisticated unprecedented
     experienced talented skilled established related combined estimated supposed prepared positioned guided
     speed embed proceed succeed exceed indeed hundred kindred sacred naked wicked crooked rugged ragged beloved
@@ -772,6 +772,7 @@ class _Candidate:
     core_end: int = -1
     period_start: date | None = None
     year_from: Callable[[int], _Candidate | None] | None = None
+    range_only: bool = False  # "2028" in "in 2027 or 2028": no reading alone, the end of a range
 
 
 _RANK_DEADLINE, _RANK_IN, _RANK_BARE, _RANK_VAGUE, _RANK_NONE = 5, 4, 3, 2, 1
@@ -856,7 +857,11 @@ def _period_candidate(text: str, stated: date, core: _Core, whole: str, forced_y
     alone = whole == _norm(text[span_start:span_end]).strip(" .,;:!?\"'()")
 
     # What must hold for a core to count as a deadline inside a sentence.
-    if not alone:
+    range_only = False
+    if not alone and not trig and not mod and core.kind in ("year", "month", "quarter", "half", "season") and \
+            re.search(r"(?:^|[\s\w])(?:-|\s(?:to|through|thru|or|and))\s*$", text[max(0, core.start - 10):core.start]):
+        range_only = True  # judged as the end of a range, below
+    elif not alone:
         if core.needs_capital is not None and not core.needs_capital[:1].isupper():
             return None
         if core.needs_capital is not None and core.needs_capital.lower() in ("may", "march", "mar", "fall", "spring", "sun", "sat", "wed"):
@@ -929,7 +934,7 @@ def _period_candidate(text: str, stated: date, core: _Core, whole: str, forced_y
     else:
         rank = _RANK_BARE
     cand = _Candidate(span_start, span_end, deadline, None, False, explanation, rank,
-                      core_start=core.start, core_end=core.end, period_start=p.start)
+                      core_start=core.start, core_end=core.end, period_start=p.start, range_only=range_only)
     if not core.has_year:
         cand.year_from = lambda y, core=core: _period_candidate(text, stated, core, whole, forced_year=y)
     if alone:
@@ -961,8 +966,8 @@ _RELATIVE_RE = re.compile(
     rf"""(?<![\w-])(?:(?P<pre>{_REL_PRE})\s+(?:(?P<approx>{_REL_APPROX})\s+)?)?(?P<between>between\s+)?
     (?P<dur>
         {NUM}{_HALF}?\s*{_RANGE_SEP}\s*{_DUR}
+      | {_DUR}\s+or\s+{NUM}(?![\w-]|\s*{UNIT})
       | {_DUR}(?:\s*{_RANGE_SEP}\s*{_DUR})?
-      | {_DUR}\s+or\s+{NUM}(?!\s*{UNIT})
     )
     (?P<post>\s+(?:or\s+so|or\s+less|at\s+(?:the\s+)?most|tops)?\s*
         (?:from\s+(?:now|today|(?:the\s+)?(?:date\s+of\s+)?(?:this|the)\s+(?:announcement|article|report|writing|interview))|hence|out|away|
@@ -1149,7 +1154,9 @@ def _merge_ranges(text: str, cands: list[_Candidate]) -> list[_Candidate]:
                     first = redone
             if b.deadline is None or first.period_start is None or first.period_start > b.deadline:
                 continue
-            rank = max(a.rank, b.rank)
+            if a.range_only:
+                continue
+            rank = a.rank
             merged.append(_Candidate(a.start, b.end, b.deadline, first.period_start, False,
                                      f"a range: from {first.period_start.isoformat()} (start of the first) to {b.deadline.isoformat()} ({b.explanation})",
                                      rank, future=a.future or b.future, period_start=first.period_start))
@@ -1157,6 +1164,7 @@ def _merge_ranges(text: str, cands: list[_Candidate]) -> list[_Candidate]:
 
 
 def _choose(cands: list[_Candidate]) -> _Candidate | None:
+    cands = [c for c in cands if not c.range_only]
     if not cands:
         return None
     # Among overlapping candidates the longer one is the better reading ("by the end of Q3 2026"
