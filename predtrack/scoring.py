@@ -1,0 +1,477 @@
+"""Scores for forecasts: pure functions, no database, no clock.
+
+A forecast is a probability `p` that a prediction resolves YES; its outcome `o` is 1.0 (yes),
+0.0 (no) or a fraction in [0, 1] (imported outcomes scored against a market value, say).
+
+- Brier score, 0-1 scale: (p - o)**2, averaged. 0 is perfect, always saying 50% scores 0.25
+  on yes/no outcomes. (Some tools double it to a 0-2 scale; we never do.)
+- Log loss: -[o ln q + (1 - o) ln(1 - q)] with q = p clipped to [eps, 1 - eps], averaged.
+  For a fractional outcome this is a cross-entropy, whose best possible value is the entropy
+  of `o`, not 0.
+- Baseline score (the Metaculus-style one): 100 (log2 q_outcome + 1), where q_outcome is the
+  clipped probability given to what happened: +100 for certainty on the right side, 0 for 50%,
+  negative below. For a fractional outcome we take the same mixture as the log loss:
+  o * 100 (log2 q + 1) + (1 - o) * 100 (log2 (1 - q) + 1). Higher is better.
+- Brier skill score against a reference forecast r: 1 - Brier / Brier(r) on the same outcomes;
+  the references are always-50% and the base rate (the mean outcome of the forecasts being
+  scored: the group's own frequency in hindsight, the classic "climatology" reference).
+  1 is perfect, 0 is no better than the reference, negative is worse; None when the
+  reference itself is perfect (every outcome equal to it).
+- Calibration: fixed-width bins over [0, 1], not folded at 50%: a 20% forecast and an 80%
+  forecast land in different bins. Each bin gives its count, the mean forecast, the observed
+  frequency (mean outcome) and a Wilson score interval for that frequency.
+- Consensus of several forecasts on one prediction: median (for an even count, the mean of
+  the two middle values), mean, or geomean (the geometric mean of the odds p / (1 - p), with
+  p clipped to [eps, 1 - eps] so that one 0% or 100% cannot decide it alone).
+- Ranking honest about small samples: by the *shrunk Brier*, the group's Brier pulled towards
+  what always-50% would have scored on the same predictions, as if the group had made
+  `SHRINKAGE_PSEUDO_COUNT` extra coin-flip forecasts: (sum of Brier + k * coin) / (n + k).
+  One lucky forecast then ranks close to a coin, and the pull fades as n grows.
+"""
+
+from __future__ import annotations
+
+import math
+import statistics
+from dataclasses import dataclass, field
+from typing import Callable, Hashable, Iterable, Sequence
+
+# Probabilities in articles are rarely finer than 1%: "certain" is hyperbole, not 1 - 1e-15.
+# With 0.01 one confident miss costs a log loss of ln 100 = 4.6 instead of 34.5.
+DEFAULT_CLIP = 0.01
+# The weight, in forecasts, of the coin-flip prior in the shrunk Brier used for ranking.
+SHRINKAGE_PSEUDO_COUNT = 10
+DEFAULT_BINS = 10
+# Two-sided 95% normal quantile, for the Wilson interval.
+Z_95 = 1.959963984540054
+CONSENSUS_METHODS = ("median", "mean", "geomean")
+
+SCORED = "scored"
+PENDING = "pending"
+AMBIGUOUS = "ambiguous"
+ANNULLED = "annulled"
+STATUSES = (SCORED, PENDING, AMBIGUOUS, ANNULLED)
+
+
+def check_clip(eps: float) -> float:
+    """The clipping epsilon must leave a probability range: 0 < eps < 0.5."""
+    if not (isinstance(eps, (int, float)) and 0 < eps < 0.5):
+        raise ValueError(f"clip epsilon must be in (0, 0.5), got {eps!r}")
+    return float(eps)
+
+
+def clip(p: float, eps: float = DEFAULT_CLIP) -> float:
+    return min(max(p, eps), 1.0 - eps)
+
+
+# --- one forecast ----------------------------------------------------------------------------
+
+
+def brier(p: float, o: float) -> float:
+    """Brier score of one forecast, 0-1 scale."""
+    return (p - o) ** 2
+
+
+def log_loss(p: float, o: float, eps: float = DEFAULT_CLIP) -> float:
+    """Natural-log loss of one forecast, p clipped to [eps, 1 - eps]."""
+    q = clip(p, eps)
+    loss = 0.0
+    if o:
+        loss -= o * math.log(q)
+    if o != 1.0:
+        loss -= (1.0 - o) * math.log(1.0 - q)
+    return loss
+
+
+def baseline(p: float, o: float, eps: float = DEFAULT_CLIP) -> float:
+    """Metaculus-style baseline score of one forecast: 100 (log2 q_outcome + 1), mixed for fractions."""
+    q = clip(p, eps)
+    score = 0.0
+    if o:
+        score += o * (math.log2(q) + 1.0)
+    if o != 1.0:
+        score += (1.0 - o) * (math.log2(1.0 - q) + 1.0)
+    return 100.0 * score
+
+
+# --- many forecasts --------------------------------------------------------------------------
+
+
+@dataclass
+class Sums:
+    """Additive totals from which every mean score follows; the database can compute them too.
+
+    loglik is the sum of o ln q + (1 - o) ln(1 - q) (q clipped), so log loss = -loglik / n and
+    the baseline score = 100 (loglik / (n ln 2) + 1).
+    """
+
+    n: int = 0
+    brier: float = 0.0
+    coin: float = 0.0  # sum of (0.5 - o)**2: what always-50% scores
+    outcome: float = 0.0
+    outcome_sq: float = 0.0
+    probability: float = 0.0
+    loglik: float = 0.0
+
+    def __iadd__(self, other: "Sums") -> "Sums":
+        self.n += other.n
+        self.brier += other.brier
+        self.coin += other.coin
+        self.outcome += other.outcome
+        self.outcome_sq += other.outcome_sq
+        self.probability += other.probability
+        self.loglik += other.loglik
+        return self
+
+
+def sums_of(probabilities: Sequence[float], outcomes: Sequence[float], eps: float = DEFAULT_CLIP) -> Sums:
+    """Totals in one pass (this runs over many forecasts: keep it a tight loop)."""
+    n = len(probabilities)
+    if n != len(outcomes):
+        raise ValueError(f"{n} probabilities but {len(outcomes)} outcomes")
+    lo, hi = eps, 1.0 - eps
+    ln = math.log
+    brier_sum = coin_sum = o_sum = o2_sum = p_sum = loglik = 0.0
+    for p, o in zip(probabilities, outcomes):
+        d = p - o
+        brier_sum += d * d
+        c = 0.5 - o
+        coin_sum += c * c
+        o_sum += o
+        o2_sum += o * o
+        p_sum += p
+        q = lo if p < lo else hi if p > hi else p
+        if o == 1.0:
+            loglik += ln(q)
+        elif o == 0.0:
+            loglik += ln(1.0 - q)
+        else:
+            loglik += o * ln(q) + (1.0 - o) * ln(1.0 - q)
+    return Sums(n, brier_sum, coin_sum, o_sum, o2_sum, p_sum, loglik)
+
+
+@dataclass(frozen=True)
+class Summary:
+    """The mean scores of a set of forecasts. Everything but n is None when n is 0."""
+
+    n: int
+    brier: float | None
+    log_loss: float | None
+    baseline: float | None
+    coin_brier: float | None  # what always-50% scores on the same outcomes
+    base_rate: float | None  # the observed frequency (mean outcome)
+    base_rate_brier: float | None  # what always forecasting the base rate scores
+    probability_mean: float | None
+    shrunk_brier: float
+
+    @property
+    def brier_skill_vs_coin(self) -> float | None:
+        return skill(self.brier, self.coin_brier)
+
+    @property
+    def brier_skill_vs_base_rate(self) -> float | None:
+        return skill(self.brier, self.base_rate_brier)
+
+
+def summary_of(sums: Sums) -> Summary:
+    n = sums.n
+    shrunk = shrunk_brier(sums.brier, n, sums.coin)
+    if n == 0:
+        return Summary(0, None, None, None, None, None, None, None, shrunk)
+    base = sums.outcome / n
+    return Summary(
+        n=n,
+        brier=sums.brier / n,
+        log_loss=-sums.loglik / n,
+        # Each item's "+1" sums to n whatever the mixture weights, hence "+ 1" on the mean.
+        baseline=100.0 * (sums.loglik / (n * math.log(2.0)) + 1.0),
+        coin_brier=sums.coin / n,
+        base_rate=base,
+        # mean (base - o)^2 = mean o^2 - base^2; max() absorbs rounding below zero.
+        base_rate_brier=max(sums.outcome_sq / n - base * base, 0.0),
+        probability_mean=sums.probability / n,
+        shrunk_brier=shrunk,
+    )
+
+
+def summarize(probabilities: Sequence[float], outcomes: Sequence[float], eps: float = DEFAULT_CLIP) -> Summary:
+    return summary_of(sums_of(probabilities, outcomes, eps))
+
+
+def mean_brier(probabilities: Sequence[float], outcomes: Sequence[float]) -> float | None:
+    return summarize(probabilities, outcomes).brier
+
+
+def mean_log_loss(probabilities: Sequence[float], outcomes: Sequence[float], eps: float = DEFAULT_CLIP) -> float | None:
+    return summarize(probabilities, outcomes, eps).log_loss
+
+
+def mean_baseline(probabilities: Sequence[float], outcomes: Sequence[float], eps: float = DEFAULT_CLIP) -> float | None:
+    return summarize(probabilities, outcomes, eps).baseline
+
+
+def reference_brier(reference: float, outcomes: Sequence[float]) -> float | None:
+    """The Brier score of always forecasting `reference` on these outcomes."""
+    if not outcomes:
+        return None
+    return math.fsum((reference - o) ** 2 for o in outcomes) / len(outcomes)
+
+
+def skill(score: float | None, reference_score: float | None) -> float | None:
+    """Brier skill score 1 - score / reference; None when undefined (no data, perfect reference)."""
+    if score is None or reference_score is None or reference_score == 0:
+        return None
+    return 1.0 - score / reference_score
+
+
+def brier_skill(probabilities: Sequence[float], outcomes: Sequence[float], reference: float) -> float | None:
+    """Brier skill against always forecasting `reference` (0.5, or a base rate)."""
+    return skill(summarize(probabilities, outcomes).brier, reference_brier(reference, outcomes))
+
+
+def shrunk_brier(brier_sum: float, n: int, coin_sum: float, pseudo_count: float = SHRINKAGE_PSEUDO_COUNT) -> float:
+    """Brier pulled towards the coin-flip Brier on the same outcomes by `pseudo_count` forecasts.
+
+    `coin_sum / n` is what always-50% scores on these outcomes (0.25 on yes/no); with n = 0 the
+    result is 0.25, the coin on an unknown yes/no outcome.
+    """
+    coin = coin_sum / n if n else 0.25
+    return (brier_sum + pseudo_count * coin) / (n + pseudo_count)
+
+
+# --- calibration -----------------------------------------------------------------------------
+
+
+def wilson_interval(successes: float, n: int, z: float = Z_95) -> tuple[float, float] | None:
+    """Wilson score interval for a frequency successes / n; None when n is 0.
+
+    `successes` may be fractional (the sum of fractional outcomes): the formula only needs
+    the observed proportion.
+    """
+    if n <= 0:
+        return None
+    phat = successes / n
+    z2 = z * z
+    denominator = 1.0 + z2 / n
+    centre = (phat + z2 / (2 * n)) / denominator
+    half = z * math.sqrt(max(phat * (1.0 - phat), 0.0) / n + z2 / (4 * n * n)) / denominator
+    return max(0.0, centre - half), min(1.0, centre + half)
+
+
+@dataclass(frozen=True)
+class CalibrationBin:
+    lower: float
+    upper: float
+    n: int
+    mean_probability: float | None
+    observed: float | None
+    ci_low: float | None
+    ci_high: float | None
+
+    def as_dict(self) -> dict:
+        return {
+            "lower": self.lower,
+            "upper": self.upper,
+            "n": self.n,
+            "mean_probability": self.mean_probability,
+            "observed": self.observed,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+        }
+
+
+def bin_index(p: float, bins: int) -> int:
+    # The tiny nudge keeps 0.3 * 10 = 2.9999999999999996-style products in the bin a reader expects.
+    return min(int(p * bins + 1e-9), bins - 1)
+
+
+def calibration(probabilities: Sequence[float], outcomes: Sequence[float], bins: int = DEFAULT_BINS, z: float = Z_95) -> list[CalibrationBin]:
+    """`bins` equal-width bins over [0, 1] (the last one includes 1.0), empty bins included."""
+    if bins < 1:
+        raise ValueError(f"bins must be at least 1, got {bins}")
+    counts = [0] * bins
+    p_sums = [0.0] * bins
+    o_sums = [0.0] * bins
+    for p, o in zip(probabilities, outcomes):
+        i = bin_index(p, bins)
+        counts[i] += 1
+        p_sums[i] += p
+        o_sums[i] += o
+    result = []
+    for i in range(bins):
+        n = counts[i]
+        interval = wilson_interval(o_sums[i], n, z)
+        result.append(
+            CalibrationBin(
+                lower=round(i / bins, 10),
+                upper=round((i + 1) / bins, 10),
+                n=n,
+                mean_probability=p_sums[i] / n if n else None,
+                observed=o_sums[i] / n if n else None,
+                ci_low=interval[0] if interval else None,
+                ci_high=interval[1] if interval else None,
+            )
+        )
+    return result
+
+
+# --- consensus -------------------------------------------------------------------------------
+
+
+def consensus(probabilities: Sequence[float], method: str = "median", eps: float = DEFAULT_CLIP) -> float:
+    """One probability from several sources' forecasts on the same prediction."""
+    if not probabilities:
+        raise ValueError("consensus of no forecasts")
+    if method == "median":
+        return float(statistics.median(probabilities))
+    if method == "mean":
+        return math.fsum(probabilities) / len(probabilities)
+    if method == "geomean":
+        log_odds = [math.log(q / (1.0 - q)) for q in (clip(p, eps) for p in probabilities)]
+        mean = math.fsum(log_odds) / len(log_odds)
+        return 1.0 / (1.0 + math.exp(-mean))
+    raise ValueError(f"unknown consensus method {method!r}: expected one of {', '.join(CONSENSUS_METHODS)}")
+
+
+# --- scoring groups --------------------------------------------------------------------------
+
+
+@dataclass
+class GroupTally:
+    """What one group (a source, an outlet, a tag...) has: its scored forecasts and the counted rest.
+
+    Either `sums` alone (totals computed by the database) or the scored forecasts one by one in
+    `probabilities`, `outcomes` and `predictions` (needed to compare with a consensus).
+    """
+
+    sums: Sums | None = None
+    probabilities: list[float] = field(default_factory=list)
+    outcomes: list[float] = field(default_factory=list)
+    predictions: list[Hashable] = field(default_factory=list)
+    pending: int = 0
+    ambiguous: int = 0
+    annulled: int = 0
+
+    def count(self, status: str, n: int = 1) -> None:
+        if status == PENDING:
+            self.pending += n
+        elif status == AMBIGUOUS:
+            self.ambiguous += n
+        elif status == ANNULLED:
+            self.annulled += n
+        else:
+            raise ValueError(f"unknown status {status!r}")
+
+
+def tally(rows: Iterable[tuple], key: Callable[[tuple], Hashable]) -> dict[Hashable, GroupTally]:
+    """Bucket forecast rows (prediction_id, probability, status, outcome, ...) by `key(row)`."""
+    groups: dict[Hashable, GroupTally] = {}
+    for row in rows:
+        k = key(row)
+        group = groups.get(k)
+        if group is None:
+            group = groups[k] = GroupTally()
+        if row[2] == SCORED:
+            group.probabilities.append(row[1])
+            group.outcomes.append(row[3])
+            group.predictions.append(row[0])
+        else:
+            group.count(row[2])
+    return groups
+
+
+def tally_sums(rows: Iterable[tuple]) -> dict[Hashable, GroupTally]:
+    """Groups from database totals: rows (group, status, n, brier, coin, outcome, outcome_sq, probability, loglik)."""
+    groups: dict[Hashable, GroupTally] = {}
+    for key, status, n, *totals in rows:
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = GroupTally(sums=Sums())
+        if status == SCORED:
+            group.sums += Sums(int(n), *(float(t or 0.0) for t in totals))
+        else:
+            group.count(status, int(n))
+    return groups
+
+
+def score_row(
+    group: str,
+    tally_: GroupTally,
+    *,
+    eps: float = DEFAULT_CLIP,
+    consensus_brier: dict[Hashable, float] | None = None,
+) -> dict:
+    """The score row of one group: n, Brier, log loss, baseline, skills, shrunk Brier, counts.
+
+    `consensus_brier` maps a prediction to the consensus's Brier on it; `relative_brier` is
+    then the mean over the group's scored forecasts of (own Brier - consensus Brier), i.e. the
+    group's Brier minus the consensus Brier on the same predictions (negative: better).
+    """
+    sums = tally_.sums if tally_.sums is not None else sums_of(tally_.probabilities, tally_.outcomes, eps)
+    s = summary_of(sums)
+    row = {
+        "group": group,
+        "n": s.n,
+        "brier": s.brier,
+        "log_loss": s.log_loss,
+        "baseline": s.baseline,
+        "brier_skill_vs_coin": s.brier_skill_vs_coin,
+        "brier_skill_vs_base_rate": s.brier_skill_vs_base_rate,
+        "base_rate": s.base_rate,
+        "mean_probability": s.probability_mean,
+        "shrunk_brier": s.shrunk_brier,
+        "pending": tally_.pending,
+        "ambiguous": tally_.ambiguous,
+        "annulled": tally_.annulled,
+    }
+    if consensus_brier is not None:
+        diffs = 0.0
+        compared = 0
+        for p, o, pid in zip(tally_.probabilities, tally_.outcomes, tally_.predictions):
+            reference = consensus_brier.get(pid)
+            if reference is not None:
+                d = p - o
+                diffs += d * d - reference
+                compared += 1
+        row["relative_brier"] = diffs / compared if compared else None
+    return row
+
+
+def rank_rows(rows: list[dict]) -> list[dict]:
+    """Order rows best first by shrunk Brier (ties: more forecasts, then name) and number them.
+
+    Rows with nothing scored go last, unranked (rank None), by name.
+    """
+    scored = sorted((r for r in rows if r["n"]), key=lambda r: (r["shrunk_brier"], -r["n"], str(r["group"])))
+    unscored = sorted((r for r in rows if not r["n"]), key=lambda r: str(r["group"]))
+    for i, row in enumerate(scored, 1):
+        row["rank"] = i
+    for row in unscored:
+        row["rank"] = None
+    return scored + unscored
+
+
+def consensus_rows(latest_rows: Iterable[tuple], method: str, eps: float = DEFAULT_CLIP) -> list[tuple]:
+    """Per prediction one virtual forecast: the consensus of every source's counted forecast.
+
+    Input rows are (prediction_id, probability, status, outcome, ...), one per source and
+    prediction; output rows are (prediction_id, consensus, status, outcome), sorted by
+    prediction so that the result does not depend on the order the database returned.
+    A prediction forecast by a single source has that forecast as its consensus.
+    """
+    by_prediction: dict[Hashable, tuple[list[float], str, float | None]] = {}
+    for row in latest_rows:
+        entry = by_prediction.get(row[0])
+        if entry is None:
+            by_prediction[row[0]] = ([row[1]], row[2], row[3])
+        else:
+            entry[0].append(row[1])
+    return [
+        (pid, consensus(sorted(ps), method, eps), status, outcome)
+        for pid, (ps, status, outcome) in sorted(by_prediction.items(), key=lambda item: str(item[0]))
+    ]
+
+
+def consensus_briers(rows: Iterable[tuple]) -> dict[Hashable, float]:
+    """Prediction -> the consensus's Brier, from consensus rows of scored predictions."""
+    return {row[0]: (row[1] - row[3]) ** 2 for row in rows if row[2] == SCORED}
