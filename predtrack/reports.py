@@ -1,0 +1,698 @@
+"""Track records and the quarterly review report: gather the data, score it, render it.
+
+- `track_record`: the rows of `predtrack score` (a service: takes a Session, never writes).
+- `gather_report`: a plain dict with everything the review needs; it *is* the JSON report
+  (the contract other tools and the tests read). The Markdown and HTML are rendered from it
+  with the Jinja2 templates in predtrack/templates/.
+- `write_report` writes the chosen formats atomically (a temporary file in the same folder,
+  then os.replace): a reader never sees half a report, and a failure writes nothing.
+- `write_quarterly_report`: the scheduler's entry point.
+
+What the report covers, for a period (a quarter, or since/until) and an as-of date:
+- headline numbers and the period sections (came due, resolved, new) use the period;
+- the track record, the calibration charts and the action list (everything overdue) use all
+  that is known by the as-of date: a track record is cumulative;
+- "coming due" is the next period of the same length.
+The output depends only on the database and the as-of date (no clock, no generation time),
+so the same data gives the same files byte for byte.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterable, Sequence
+
+from predtrack import scoring
+from predtrack.errors import InvalidValue, NotFound
+
+FORMATS = ("md", "html", "json")
+REPORT_SCHEMA = "predtrack.report/1"
+DEFAULT_CONSENSUS = "median"
+TOP_SOURCES_CHARTED = 12
+CONSENSUS_SOURCE = "consensus"
+NO_OUTLET = "(no outlet)"
+UNTAGGED = "(untagged)"
+RANKING_NOTE = (
+    f"Ranked by shrunk Brier: each source's Brier pulled towards what always saying 50% would score "
+    f"on the same predictions, as if it had made {scoring.SHRINKAGE_PSEUDO_COUNT} extra coin-flip forecasts, "
+    "so that a few lucky forecasts cannot top the table."
+)
+
+
+# --- periods -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Period:
+    """A reporting period: both ends inclusive. `name` is the file stem (2026-Q4)."""
+
+    since: date
+    until: date
+    name: str
+    label: str
+
+    def __post_init__(self) -> None:
+        if self.until < self.since:
+            raise InvalidValue("period", f"{self.since}..{self.until}", "a start on or before its end")
+
+    @property
+    def days(self) -> int:
+        return (self.until - self.since).days + 1
+
+
+def _quarter(year: int, q: int) -> Period:
+    start = date(year, 3 * q - 2, 1)
+    end = (date(year + 1, 1, 1) if q == 4 else date(year, 3 * q + 1, 1)) - timedelta(days=1)
+    return Period(start, end, f"{year}-Q{q}", f"Q{q} {year}")
+
+
+def quarter_of(day: date) -> Period:
+    return _quarter(day.year, (day.month - 1) // 3 + 1)
+
+
+def parse_quarter(text: str) -> Period:
+    """"2026Q4", "2026-Q4" or "2026-q4" -> that quarter."""
+    cleaned = text.strip().upper().replace("-", "").replace(" ", "")
+    if len(cleaned) == 6 and cleaned[:4].isdigit() and cleaned[4] == "Q" and cleaned[5] in "1234":
+        return _quarter(int(cleaned[:4]), int(cleaned[5]))
+    raise InvalidValue("quarter", text, "a quarter such as 2026Q4 or 2026-Q4")
+
+
+def custom_period(since: date, until: date) -> Period:
+    return Period(since, until, f"{since.isoformat()}_{until.isoformat()}", f"{since.isoformat()} to {until.isoformat()}")
+
+
+def following_period(period: Period) -> Period:
+    """The next quarter after a quarter; otherwise the next span of the same length."""
+    if period.name.endswith(("Q1", "Q2", "Q3", "Q4")) and period == quarter_of(period.since):
+        return quarter_of(period.until + timedelta(days=1))
+    start = period.until + timedelta(days=1)
+    return custom_period(start, start + timedelta(days=period.days - 1))
+
+
+def previous_quarter(day: date) -> Period:
+    return quarter_of(quarter_of(day).since - timedelta(days=1))
+
+
+# --- track record (predtrack score) ------------------------------------------------------------
+
+
+def resolve_sources(session, names: Sequence[str]) -> tuple[tuple[int, ...] | None, bool]:
+    """Source names (or aliases) -> ids, and whether the virtual `consensus` source was asked for."""
+    from predtrack import store
+
+    if not names:
+        return None, False
+    ids: list[int] = []
+    wants_consensus = False
+    for name in names:
+        if name == CONSENSUS_SOURCE:
+            wants_consensus = True
+            continue
+        source = store.source_by_name(session, name)
+        if source is None:
+            raise NotFound(f"unknown source {name!r}: see `predtrack sources` for the names, or use {CONSENSUS_SOURCE!r}")
+        ids.append(source.id)
+    return tuple(sorted(set(ids))), wants_consensus
+
+
+def _group_label(by: str, key: Any, names: dict[int, str]) -> str:
+    if by == "source":
+        return names.get(key, f"source #{key}")
+    if by == "outlet":
+        return key if key else NO_OUTLET
+    if by == "tag":
+        return key if key is not None else UNTAGGED
+    return str(key)
+
+
+def track_record(
+    session,
+    *,
+    as_of: date,
+    by: str = "source",
+    sources: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    consensus: str | None = None,
+    eps: float = scoring.DEFAULT_CLIP,
+    since: date | None = None,
+    until: date | None = None,
+    all_forecasts: bool = False,
+) -> list[dict]:
+    """Score rows, best first, for `predtrack score`.
+
+    Without a consensus the database adds up the scores (`score_data.score_totals`), so a
+    million forecasts stay in the database. With `consensus` (or `--source consensus`, which
+    uses the median unless a method is given) every counted forecast is read once: the
+    consensus needs each prediction's forecasts from every source, whichever are shown.
+    """
+    from predtrack import score_data
+
+    if by not in score_data.GROUPINGS:
+        raise InvalidValue("--by", by, ", ".join(score_data.GROUPINGS))
+    if consensus is not None and consensus not in scoring.CONSENSUS_METHODS:
+        raise InvalidValue("--consensus", consensus, ", ".join(scoring.CONSENSUS_METHODS))
+    scoring.check_clip(eps)
+    source_ids, wants_consensus = resolve_sources(session, sources)
+    if wants_consensus and consensus is None:
+        consensus = DEFAULT_CONSENSUS
+    show_real_sources = source_ids is None or bool(source_ids)
+    selection = score_data.Selection(
+        as_of=as_of,
+        since=since,
+        until=until,
+        tags=tuple(tags),
+        source_ids=source_ids if consensus is None else None,
+        all_forecasts=all_forecasts,
+        by=by,
+    )
+
+    if consensus is None:
+        totals = score_data.score_totals(session, selection, eps)
+        names = score_data.source_names(session, [t[0] for t in totals]) if by == "source" else {}
+        groups: dict[str, scoring.GroupTally] = {}
+        for key, tally_ in scoring.tally_sums(totals).items():
+            groups[_group_label(by, key, names)] = tally_
+        return scoring.rank_rows([scoring.score_row(label, t, eps=eps) for label, t in groups.items()])
+
+    rows = score_data.counted_forecasts(session, selection)
+    # Sorted so that sums (and so every digit of the output) do not depend on the row order.
+    rows.sort(key=lambda r: (r[score_data.PREDICTION], r[score_data.SOURCE], str(r[score_data.GROUP])))
+    latest = [r for r in rows if r[score_data.LATEST]]
+    virtual = scoring.consensus_rows(_one_per_pair(latest), consensus, eps)
+    consensus_brier = scoring.consensus_briers(virtual)
+    result: list[dict] = []
+    if show_real_sources:
+        shown = rows if source_ids is None else [r for r in rows if r[score_data.SOURCE] in set(source_ids)]
+        names = score_data.source_names(session, [r[score_data.SOURCE] for r in shown]) if by == "source" else {}
+        key = _row_key(by, names)
+        for label, tally_ in scoring.tally(shown, key).items():
+            result.append(scoring.score_row(label, tally_, eps=eps, consensus_brier=consensus_brier))
+    if source_ids is None or wants_consensus:
+        consensus_tally = scoring.tally(virtual, lambda r: CONSENSUS_SOURCE).get(CONSENSUS_SOURCE, scoring.GroupTally())
+        row = scoring.score_row(CONSENSUS_SOURCE, consensus_tally, eps=eps, consensus_brier=consensus_brier)
+        row["consensus_method"] = consensus
+        result.append(row)
+    return scoring.rank_rows(result)
+
+
+def _one_per_pair(rows: list[tuple]) -> list[tuple]:
+    """With by=tag a forecast comes once per tag: keep one row per (prediction, source)."""
+    from predtrack import score_data
+
+    seen: set[tuple] = set()
+    unique = []
+    for r in rows:
+        pair = (r[score_data.PREDICTION], r[score_data.SOURCE])
+        if pair not in seen:
+            seen.add(pair)
+            unique.append(r)
+    return unique
+
+
+def _row_key(by: str, names: dict[int, str]):
+    from predtrack import score_data
+
+    if by == "source":
+        return lambda r: names.get(r[score_data.SOURCE], f"source #{r[score_data.SOURCE]}")
+    if by == "kind":
+        return lambda r: r[score_data.KIND]
+    return lambda r: _group_label(by, r[score_data.GROUP], names)
+
+
+# --- the review report: gathering --------------------------------------------------------------
+
+
+def _end_of_day(day: date) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=timezone.utc) + timedelta(days=1)
+
+
+def _fmt_outcome(outcome: str | None, value: float | None) -> str | None:
+    if outcome is None:
+        return None
+    if outcome in ("yes", "no", "ambiguous", "annulled"):
+        return outcome
+    return f"{value:g}" if value is not None else outcome
+
+
+def _prediction_rows(session, condition, order_by) -> list[dict]:
+    from sqlalchemy import select
+
+    from predtrack.models import Prediction
+
+    query = select(
+        Prediction.id,
+        Prediction.claim,
+        Prediction.deadline,
+        Prediction.deadline_text,
+        Prediction.deadline_vague,
+        Prediction.owner,
+        Prediction.outcome,
+        Prediction.outcome_value,
+        Prediction.resolved_on,
+    ).where(condition).order_by(*order_by)
+    return [
+        {
+            "id": r.id,
+            "claim": r.claim,
+            "deadline": r.deadline,
+            "deadline_text": r.deadline_text,
+            "vague": bool(r.deadline_vague),
+            "owner": r.owner,
+            "outcome": _fmt_outcome(r.outcome, r.outcome_value),
+            "outcome_value": r.outcome_value,
+            "resolved_on": r.resolved_on,
+        }
+        for r in session.execute(query)
+    ]
+
+
+def _forecasts_of(session, ids: list[str], as_of: date) -> dict[str, list[dict]]:
+    """Every non-withdrawn forecast stated by the as-of date on these predictions, oldest first."""
+    from sqlalchemy import select
+
+    from predtrack.models import Forecast, Source
+
+    result: dict[str, list[dict]] = defaultdict(list)
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = (
+            select(Forecast.prediction_id, Source.name, Forecast.probability, Forecast.probability_kind, Forecast.probability_text, Forecast.stated, Forecast.id)
+            .join(Source, Source.id == Forecast.source_id)
+            .where(Forecast.prediction_id.in_(chunk), Forecast.withdrawn_at.is_(None), Forecast.stated <= as_of)
+            .order_by(Forecast.prediction_id, Forecast.stated, Forecast.id)
+        )
+        for pid, source, probability, kind, text, stated, fid in session.execute(query):
+            result[pid].append(
+                {"source": source, "probability": probability, "probability_kind": kind, "probability_text": text, "stated": stated, "_id": fid}
+            )
+    return result
+
+
+def _latest_per_source(forecasts: list[dict], cutoff: date) -> dict[str, dict]:
+    """Source -> its counted forecast: the latest stated on or before the cutoff (ties: recorded last)."""
+    latest: dict[str, dict] = {}
+    for f in forecasts:
+        if f["stated"] <= cutoff:
+            current = latest.get(f["source"])
+            if current is None or (f["stated"], f["_id"]) > (current["stated"], current["_id"]):
+                latest[f["source"]] = f
+    return latest
+
+
+def _public(forecast: dict, **extra) -> dict:
+    data = {k: v for k, v in forecast.items() if not k.startswith("_")}
+    data.update(extra)
+    return data
+
+
+def _consensus_of(latest: dict[str, dict]) -> float | None:
+    if not latest:
+        return None
+    return scoring.consensus(sorted(f["probability"] for f in latest.values()), DEFAULT_CONSENSUS)
+
+
+def _current_resolutions(session, ids: list[str]) -> dict[str, dict]:
+    from sqlalchemy import select
+
+    from predtrack.models import Resolution
+
+    result: dict[str, dict] = {}
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        query = (
+            select(Resolution.prediction_id, Resolution.note, Resolution.evidence, Resolution.recorded_by)
+            .where(Resolution.prediction_id.in_(chunk), Resolution.superseded_at.is_(None))
+            .order_by(Resolution.prediction_id, Resolution.id)
+        )
+        for pid, note, evidence, recorded_by in session.execute(query):
+            try:
+                links = [str(e) for e in json.loads(evidence or "[]")]
+            except ValueError:
+                links = [evidence]
+            result[pid] = {"note": note, "evidence": links, "recorded_by": recorded_by}
+    return result
+
+
+def _counts(session, period: Period, as_of: date) -> dict[str, int]:
+    from sqlalchemy import and_, case, func, or_, select
+
+    from predtrack.models import Forecast, Prediction
+
+    def count_if(condition):
+        return func.coalesce(func.sum(case((condition, 1), else_=0)), 0)
+
+    unresolved = or_(Prediction.outcome.is_(None), Prediction.resolved_on > as_of)
+    last_due_deadline = min(period.until, as_of) - timedelta(days=1)
+    exists_by_as_of = Prediction.created_at < _end_of_day(as_of)
+    row = session.execute(
+        select(
+            count_if(exists_by_as_of),
+            # Due from the day after the deadline: came due in the period, by the as-of date.
+            count_if(and_(Prediction.deadline >= period.since - timedelta(days=1), Prediction.deadline <= last_due_deadline)),
+            count_if(and_(Prediction.outcome.is_not(None), Prediction.resolved_on >= period.since, Prediction.resolved_on <= min(period.until, as_of))),
+            count_if(and_(unresolved, Prediction.deadline < as_of)),
+            count_if(and_(Prediction.created_at >= _end_of_day(period.since - timedelta(days=1)), Prediction.created_at < _end_of_day(min(period.until, as_of)))),
+            count_if(and_(unresolved, exists_by_as_of)),
+        )
+    ).one()
+    forecasts, sources = session.execute(
+        select(func.count(), func.count(func.distinct(Forecast.source_id))).where(Forecast.withdrawn_at.is_(None), Forecast.stated <= as_of)
+    ).one()
+    return {
+        "tracked": int(row[0]),
+        "came_due": int(row[1]),
+        "resolved": int(row[2]),
+        "overdue": int(row[3]),
+        "new": int(row[4]),
+        "unresolved": int(row[5]),
+        "forecasts": int(forecasts),
+        "sources": int(sources),
+    }
+
+
+def gather_report(
+    session,
+    period: Period,
+    as_of: date,
+    *,
+    eps: float = scoring.DEFAULT_CLIP,
+    consensus: str = DEFAULT_CONSENSUS,
+    top_sources: int = TOP_SOURCES_CHARTED,
+) -> dict[str, Any]:
+    """Everything the quarterly review shows, as plain data (dates as date objects)."""
+    from sqlalchemy import and_, or_
+
+    from predtrack import score_data
+    from predtrack.models import Prediction
+
+    scoring.check_clip(eps)
+    unresolved = or_(Prediction.outcome.is_(None), Prediction.resolved_on > as_of)
+
+    # One read of every counted forecast serves the tables by source, outlet and kind,
+    # the consensus and the calibration charts.
+    rows = score_data.counted_forecasts(session, score_data.Selection(as_of=as_of, by="outlet"))
+    rows.sort(key=lambda r: (r[score_data.PREDICTION], r[score_data.SOURCE]))
+    names = score_data.source_names(session, {r[score_data.SOURCE] for r in rows})
+    virtual = scoring.consensus_rows(rows, consensus, eps)
+    consensus_brier = scoring.consensus_briers(virtual)
+
+    def table(key) -> list[dict]:
+        return scoring.rank_rows(
+            [scoring.score_row(label, t, eps=eps, consensus_brier=consensus_brier) for label, t in scoring.tally(rows, key).items()]
+        )
+
+    by_source = table(lambda r: names[r[score_data.SOURCE]])
+    consensus_row = scoring.score_row(
+        CONSENSUS_SOURCE, scoring.tally(virtual, lambda r: CONSENSUS_SOURCE).get(CONSENSUS_SOURCE, scoring.GroupTally()), eps=eps
+    )
+    by_outlet = table(lambda r: r[score_data.GROUP] or NO_OUTLET)
+    by_kind = table(lambda r: r[score_data.KIND])
+    overall = scoring.score_row("all sources", scoring.tally(rows, lambda r: 0).get(0, scoring.GroupTally()), eps=eps, consensus_brier=consensus_brier)
+
+    scored = [r for r in rows if r[score_data.STATUS] == scoring.SCORED]
+    calibration = {
+        "bins": scoring.DEFAULT_BINS,
+        "overall": {
+            "n": len(scored),
+            "bins": [b.as_dict() for b in scoring.calibration([r[1] for r in scored], [r[3] for r in scored])],
+        },
+        "sources": [],
+    }
+    per_source: dict[str, list[tuple]] = defaultdict(list)
+    for r in scored:
+        per_source[names[r[score_data.SOURCE]]].append(r)
+    charted = sorted(per_source.items(), key=lambda item: (-len(item[1]), item[0]))[:top_sources]
+    for name, source_rows in charted:
+        calibration["sources"].append(
+            {
+                "source": name,
+                "n": len(source_rows),
+                "bins": [b.as_dict() for b in scoring.calibration([r[1] for r in source_rows], [r[3] for r in source_rows])],
+            }
+        )
+
+    pending_sources = sorted(
+        ({"source": row["group"], "pending": row["pending"]} for row in by_source if row["pending"]),
+        key=lambda item: (-item["pending"], item["source"]),
+    )
+
+    # Action list: everything unresolved past its deadline, oldest first.
+    overdue = _prediction_rows(session, and_(unresolved, Prediction.deadline < as_of), (Prediction.deadline, Prediction.id))
+    resolved = _prediction_rows(
+        session,
+        and_(Prediction.outcome.is_not(None), Prediction.resolved_on >= period.since, Prediction.resolved_on <= min(period.until, as_of)),
+        (Prediction.resolved_on, Prediction.id),
+    )
+    following = following_period(period)
+    coming = _prediction_rows(
+        session,
+        and_(unresolved, Prediction.deadline >= max(following.since, as_of), Prediction.deadline <= following.until),
+        (Prediction.deadline, Prediction.id),
+    )
+    to_fix = _prediction_rows(
+        session,
+        and_(unresolved, or_(Prediction.deadline.is_(None), Prediction.deadline_vague.is_(True)), Prediction.created_at < _end_of_day(as_of)),
+        (Prediction.id,),
+    )
+    forecasts = _forecasts_of(session, sorted({p["id"] for p in overdue + resolved + coming + to_fix}), as_of)
+    resolutions = _current_resolutions(session, [p["id"] for p in resolved])
+
+    for p in overdue:
+        latest = _latest_per_source(forecasts.get(p["id"], []), as_of)
+        p["days_overdue"] = (as_of - p["deadline"]).days
+        p["forecasts"] = [_public(f) for f in sorted(latest.values(), key=lambda f: f["source"])]
+        p["consensus"] = _consensus_of(latest)
+        p["resolve_yes"] = f"predtrack resolve {p['id']} yes"
+        p["resolve_no"] = f"predtrack resolve {p['id']} no"
+    for p in coming + to_fix:
+        latest = _latest_per_source(forecasts.get(p["id"], []), as_of)
+        p["forecasts"] = [_public(f) for f in sorted(latest.values(), key=lambda f: f["source"])]
+        p["consensus"] = _consensus_of(latest)
+        p["problem"] = "no deadline" if p["deadline"] is None else ("vague deadline" if p["vague"] else None)
+    for p in resolved:
+        cutoff = p["resolved_on"]
+        all_forecasts = forecasts.get(p["id"], [])
+        latest = _latest_per_source(all_forecasts, cutoff)
+        counted_ids = {f["_id"] for f in latest.values()}
+        entries = []
+        for f in sorted(all_forecasts, key=lambda f: (f["source"], f["stated"], f["_id"])):
+            counted = f["_id"] in counted_ids
+            brier = (f["probability"] - p["outcome_value"]) ** 2 if counted and p["outcome_value"] is not None else None
+            why = None if counted else ("stated after the outcome was known" if f["stated"] > cutoff else "superseded by a later forecast")
+            entries.append(_public(f, counted=counted, brier=brier, not_counted_because=why))
+        p["forecasts"] = entries
+        p["consensus"] = _consensus_of(latest)
+        p["consensus_brier"] = (
+            (p["consensus"] - p["outcome_value"]) ** 2 if p["consensus"] is not None and p["outcome_value"] is not None else None
+        )
+        p.update(resolutions.get(p["id"], {"note": None, "evidence": [], "recorded_by": None}))
+
+    counts = _counts(session, period, as_of)
+    counts["scored_forecasts"] = overall["n"]
+    counts["pending_forecasts"] = overall["pending"]
+    counts["unscored_forecasts"] = overall["ambiguous"] + overall["annulled"]
+    return {
+        "schema": REPORT_SCHEMA,
+        "title": f"Quarterly review: {period.label}" if period == quarter_of(period.since) else f"Review: {period.label}",
+        "period": {"name": period.name, "label": period.label, "since": period.since, "until": period.until},
+        "as_of": as_of,
+        "scoring": {
+            "brier_scale": "0-1",
+            "clip": eps,
+            "consensus": consensus,
+            "ranking": "shrunk Brier",
+            "ranking_note": RANKING_NOTE,
+            "pseudo_count": scoring.SHRINKAGE_PSEUDO_COUNT,
+            "counted": "for each source and prediction, the latest forecast stated on or before the day the outcome became known",
+        },
+        "headline": counts,
+        "action_list": overdue,
+        "resolved": resolved,
+        "track_record": {
+            "overall": overall,
+            "consensus": consensus_row,
+            "by_source": by_source,
+            "by_outlet": by_outlet,
+            "by_kind": by_kind,
+            "pending_by_source": pending_sources,
+        },
+        "calibration": calibration,
+        "coming_due": {"period": {"name": following.name, "label": following.label, "since": following.since, "until": following.until}, "predictions": coming},
+        "to_fix": to_fix,
+    }
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    raise TypeError(f"not JSON serialisable: {type(value).__name__}")
+
+
+def render_json(context: dict) -> str:
+    return json.dumps(context, indent=2, ensure_ascii=False, default=_json_default, sort_keys=False) + "\n"
+
+
+def render_markdown(context: dict) -> str:
+    text = _environment().get_template("report.md.j2").render(r=context)
+    # Template blocks leave runs of blank lines; one is all Markdown needs.
+    return re.sub(r"\n{3,}", "\n\n", text).rstrip("\n") + "\n"
+
+
+def render_html(context: dict) -> str:
+    from predtrack import charts
+
+    calibration = context["calibration"]
+    overall_chart = charts.calibration_svg(calibration["overall"]["bins"], f"All sources (n={calibration['overall']['n']})")
+    source_charts = [
+        {"source": c["source"], "n": c["n"], "svg": charts.calibration_svg(c["bins"], f"{c['source']} (n={c['n']})", size=(3.6, 3.4))}
+        for c in calibration["sources"]
+    ]
+    return _environment().get_template("report.html.j2").render(r=context, overall_chart=overall_chart, source_charts=source_charts)
+
+
+_MD_ESCAPED = re.compile(r"([\\`*_\[\]{}|~])")
+_MD_LINE_START = re.compile(r"^(\s*)(?:([#+=-])|(\d+)([.)]))")
+
+
+def md_inline(value: Any) -> str:
+    """Text from the data as inline Markdown that renders as the same text.
+
+    One line (newlines and tabs become spaces), HTML special characters as entities (a claim
+    cannot render as HTML), Markdown punctuation and `|` backslash-escaped (it cannot become
+    emphasis, a link or a code span, nor split a table cell), and no list or heading marker
+    at the start.
+    """
+    if value is None:
+        return ""
+    text = " ".join(str(value).split())
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    text = _MD_ESCAPED.sub(r"\\\1", text)
+    return _MD_LINE_START.sub(_escape_line_start, text)
+
+
+def _escape_line_start(match: re.Match) -> str:
+    if match.group(2):
+        return f"{match.group(1)}\\{match.group(2)}"
+    return f"{match.group(1)}{match.group(3)}\\{match.group(4)}"
+
+
+_SAFE_URL = re.compile(r"^https?://[^\s<>`|\\]+$")
+
+
+def md_link(value: Any) -> str:
+    """A link as a Markdown autolink when it is a plain http(s) URL, else as escaped text."""
+    text = str(value or "").strip()
+    return f"<{text}>" if _SAFE_URL.match(text) else md_inline(text)
+
+
+def fmt_score(value: float | None, signed: bool = False) -> str:
+    """Three decimals (Brier 0.040); an en dash when there is nothing to show."""
+    if value is None:
+        return "–"
+    text = f"{value:+.3f}" if signed else f"{value:.3f}"
+    return "0.000" if text in ("-0.000", "+0.000") else text
+
+
+def fmt_percent(value: float | None) -> str:
+    if value is None:
+        return "–"
+    percent = value * 100
+    return f"{percent:.0f}%" if abs(percent - round(percent)) < 1e-9 else f"{percent:.1f}%"
+
+
+def fmt_date(value: date | None) -> str:
+    return value.isoformat() if value else "–"
+
+
+FILTERS = {"md": md_inline, "md_link": md_link, "score": fmt_score, "percent": fmt_percent, "day": fmt_date}
+
+
+RENDERERS = {"md": render_markdown, "html": render_html, "json": render_json}
+
+
+def _environment():
+    from jinja2 import Environment, PackageLoader, StrictUndefined
+
+    env = Environment(
+        loader=PackageLoader("predtrack", "templates"),
+        # HTML templates escape every value; Markdown ones escape with the `md` filter instead.
+        autoescape=lambda name: bool(name) and name.endswith((".html.j2", ".html")),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+    )
+    env.filters.update(FILTERS)
+    return env
+
+
+def write_atomically(path: Path, text: str) -> None:
+    """Write the whole file or nothing: a temporary file beside it, flushed, then renamed over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False)
+    try:
+        with handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        # A temporary file is private (0600); a report is meant to be read: keep the mode of
+        # the file it replaces, else rw-r--r--.
+        os.chmod(handle.name, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        os.replace(handle.name, path)
+    except BaseException:
+        Path(handle.name).unlink(missing_ok=True)
+        raise
+
+
+def write_report(context: dict, out_dir: Path, formats: Iterable[str] = FORMATS) -> list[Path]:
+    """Render every format first, then write each atomically; returns the paths written."""
+    formats = list(formats)
+    for fmt in formats:
+        if fmt not in RENDERERS:
+            raise InvalidValue("format", fmt, ", ".join(FORMATS))
+    rendered = [(Path(out_dir) / f"{context['period']['name']}.{fmt}", RENDERERS[fmt](context)) for fmt in formats]
+    for path, text in rendered:
+        write_atomically(path, text)
+    return [path for path, _ in rendered]
+
+
+def write_quarterly_report(
+    engine,
+    settings,
+    now: datetime,
+    session=None,
+    *,
+    quarter: str | None = None,
+    out_dir: Path | None = None,
+    formats: Iterable[str] = FORMATS,
+) -> list[Path]:
+    """Write the review of the last complete quarter before `now` (or `quarter`) into the reports folder.
+
+    The scheduler calls this on the first day of each quarter, so by default it reviews the
+    quarter that has just ended, as of `now`'s date in the configured timezone. Pass
+    `session` to reuse an open one (then `engine` may be None). Returns the paths written.
+    """
+    from zoneinfo import ZoneInfo
+
+    as_of = now.astimezone(ZoneInfo(settings.nag.timezone)).date()
+    period = parse_quarter(quarter) if quarter else previous_quarter(as_of)
+    target = Path(out_dir) if out_dir is not None else Path(settings.reports_dir)
+    if session is not None:
+        context = gather_report(session, period, as_of)
+    else:
+        from predtrack import db
+
+        with db.session(engine) as own_session:
+            context = gather_report(own_session, period, as_of)
+    return write_report(context, target, formats)
