@@ -1,8 +1,10 @@
 """How one command is timed: wall clock, peak memory, medians over interleaved repeats.
 
 Each run is a fresh process (what a user waits for includes interpreter start-up and imports).
-Peak memory is the child's own maximum resident set, read from `os.wait4`, so each figure
-belongs to one run and not to every child the runner ever started.
+Peak memory is the command's own maximum resident set, read from `os.wait4` by a small
+launcher process. Why a launcher: Linux carries the parent's high-water RSS into a forked
+child's ru_maxrss across exec, so a command forked straight from this runner (which holds
+generated data) would report the runner's memory, not its own.
 
 Variants that are compared (a command and its baseline) are run alternately, one of each per
 round, after an untimed warm-up round: on a shared machine the load drifts, and alternating
@@ -11,6 +13,7 @@ puts the drift into both sides of a ratio instead of into one.
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
@@ -56,18 +59,32 @@ class Variant:
         return max(r.peak_mb for r in self.runs) if self.runs else None
 
 
+# Runs argv[2:] with the launcher's own stdio, environment and directory; writes
+# [seconds, peak RSS in KiB, exit code] to argv[1].
+LAUNCHER = """
+import json, os, subprocess, sys, time
+started = time.perf_counter()
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+seconds = time.perf_counter() - started
+with open(sys.argv[1], "w") as report:
+    json.dump([seconds, usage.ru_maxrss, os.waitstatus_to_exitcode(status)], report)
+"""
+
+
 def run_once(argv: Sequence[str], env: dict[str, str], cwd: Path, stdout: Path | None = None) -> Run:
     """Start ARGV, wait for it, and return its wall time, peak RSS and exit status."""
-    with tempfile.TemporaryFile() as err, open(stdout or os.devnull, "wb") as out:
-        started = time.perf_counter()
-        process = subprocess.Popen(list(argv), env=env, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL)
-        _, status, usage = os.wait4(process.pid, 0)
-        seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
+    with tempfile.TemporaryFile() as err, open(stdout or os.devnull, "wb") as out, tempfile.NamedTemporaryFile("r", suffix=".json") as report:
+        launcher = subprocess.run(
+            [sys.executable, "-c", LAUNCHER, report.name, *argv], env=env, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL
+        )
         err.seek(0)
         tail = err.read()[-2000:].decode("utf-8", "replace")
-    # ru_maxrss is in kilobytes on Linux.
-    return Run(seconds=seconds, peak_mb=usage.ru_maxrss / 1024, returncode=process.returncode, stderr=tail)
+        try:
+            seconds, peak_kib, returncode = json.load(report)
+        except ValueError:  # the launcher itself failed (e.g. the command does not exist)
+            return Run(seconds=0.0, peak_mb=0.0, returncode=launcher.returncode or 1, stderr=tail)
+    return Run(seconds=seconds, peak_mb=peak_kib / 1024, returncode=returncode, stderr=tail)
 
 
 def measure(variants: Sequence[Variant], repeat: int, warmup: int = 1) -> None:
