@@ -145,7 +145,7 @@ _LINK = (r"(?:\s*(?:of|that\s+it\s+happens\s+is|is|are|was|were|at|=|:|≈|~|sta
          r"would\s+be|will\s+be|be)\s*)")
 
 _STATED_AFTER_RE = re.compile(
-    rf"""(?<![\w.$£€])(?:{_QUALIFIER}\s+)?(?:{_PERCENT}|{_FRACTION}|(?P<dec>0?\.\d+))
+    rf"""(?<![\w.$£€])(?:{_QUALIFIER}\s+(?:an?\s+)?)?(?:{_PERCENT}|{_FRACTION}|(?P<dec>0?\.\d+))
     (?:\s+|-)?(?:(?:of\s+)?an?\s+)?(?:(?:estimated|overall|annual|cumulative|implied|rough|roughly|better|real|stated|
     independent)\s+)?(?P<word>{_CHANCE_AFTER})""", re.I | re.X)
 _STATED_BEFORE_RE = re.compile(
