@@ -793,14 +793,24 @@ class Attribution:
 def attribute(sentence: str) -> Attribution:
     """Who states the forecast, as far as the sentence itself says."""
     text = _plain_quotes(sentence)
-    if _FIRST_PERSON.search(text):
-        return Attribution(None, "author", "first person")
-    for pattern, how in ((_TRAILING, "trailing"), (_TRAILING_INVERTED, "trailing"), (_ACCORDING, "according to")):
+    # '"We will win," the coach said': the speaker named after a quote comes first.
+    for pattern, how in ((_TRAILING, "trailing"), (_TRAILING_INVERTED, "trailing")):
         found = pattern.search(text)
         if found:
             entity = _clean_entity(found.group("entity"))
             if entity:
                 return Attribution(entity, _kind_of(entity), how)
+    first_person = _FIRST_PERSON.search(text)
+    if first_person:
+        if _inside_quotes(text, first_person.start()):
+            # Someone quoted speaks in the first person; who, the sentence does not say.
+            return Attribution(None, "author", "quoted")
+        return Attribution(None, "author", "first person")
+    found = _ACCORDING.search(text)
+    if found:
+        entity = _clean_entity(found.group("entity"))
+        if entity:
+            return Attribution(entity, _kind_of(entity), "according to")
     outlook = _POSSESSIVE_OUTLOOK.search(text)
     if outlook:
         entity = _clean_entity(outlook.group("entity")) or outlook.group("entity").strip()
@@ -818,6 +828,11 @@ def attribute(sentence: str) -> Attribution:
     return Attribution(None, "author", "default")
 
 
+def _inside_quotes(text: str, position: int) -> bool:
+    """Whether a position of a (straight-quoted) text lies between double quotes."""
+    return text.count('"', 0, position) % 2 == 1
+
+
 def _clean_entity(entity: str) -> str | None:
     entity = entity.strip(" ,")
     entity = re.sub(r"^(?:and|but|so|or|then|while|also)\s+", "", entity, flags=re.I)
@@ -827,6 +842,9 @@ def _clean_entity(entity: str) -> str | None:
         entity = appositive.group(1).strip()
     if not entity:
         return None
+    # A sentence's full stop is not part of a name ("said Jane Smith."), an abbreviation is.
+    if entity.endswith(".") and entity.rsplit(None, 1)[-1].rstrip(".").lower() not in _ABBREVIATIONS:
+        entity = entity[:-1]
     # "the central bank's updated forecasts" -> "the central bank";
     # "Meta's CEO Mark Zuckerberg" -> "Mark Zuckerberg"
     possessive = re.search(r"['’]s\b", entity)
@@ -835,6 +853,10 @@ def _clean_entity(entity: str) -> str | None:
         named = re.search(r"((?:[A-Z][\w'-]+\s+){1,3}[A-Z][\w'-]+)$", owned)
         entity = (named.group(1) if named else owner).strip() or entity
     entity = _TITLE_BEFORE_NAME.sub("", entity)
+    # "Bernstein analyst Mark Shmulik" -> "Mark Shmulik"
+    titled = re.search(r"\b(?:%s)\s+((?:[A-Z][\w'-]+\s+){1,2}[A-Z][\w'-]+)$" % "|".join(re.escape(w) for w in _TITLE_WORDS if w.isalpha()), entity)
+    if titled:
+        entity = titled.group(1)
     # "a Gallup survey" -> "Gallup"
     publication = re.fullmatch(r"(?:a|an|the)\s+((?:%s\s+){1,4})(?:survey|poll|report|study|analysis|note|forecast|estimate|projection)s?" % _NAME_WORD, entity)
     if publication:
@@ -883,7 +905,7 @@ _LEAD_ATTRIBUTION = re.compile(
 )
 _TRAILING_ATTRIBUTION = re.compile(
     r"[\"']?\s*[,—–-][\"']?\s*(?:(?:according to|said|says|added|noted|wrote|predicted|predicts|warned|argued|claimed|estimated)\s+[^,]{2,80}(?:,[^.]*)?"
-    r"|[^,]{2,80}\s+(?:said|says|added|noted|wrote|predicted|predicts|warned|argued|claimed|estimated|told\s+[\w ]+?)(?:\s+(?:in|on|at|during|last|this|earlier|late|on)\b[^,]{0,60})?)\s*[.!]?[\"']?\s*$",
+    r"|[^,]{2,80}\s+(?:said|says|added|noted|wrote|predicted|predicts|warned|argued|claimed|estimated|told\s+[\w ]+?)(?:\s+(?:in|on|at|during|last|this|earlier|late|after|before|when|while|as|to|from)\b[^,]{0,60})?)\s*[.!]?[\"']?\s*$",
     re.I,
 )
 _HEDGES = [
@@ -933,7 +955,11 @@ def derive_claim(sentence: str) -> str:
         rest = text[attributed.end():]
         # "I expect Meta to acquire ..." -> "Meta will acquire ..."
         to_infinitive = re.match(r"((?:[\w'&.-]+,?\s+){1,6}?)to\s+(\w+)\b(.*)$", rest)
-        if to_infinitive and re.match(r"(?i)(?:I|we)\s|expect\s", attributed.group(0)):
+        own_plan = re.match(r"(?i)(I|we)\s", attributed.group(0))
+        if own_plan and re.match(r"to\s+\w", rest):
+            # "We expect to close the deal" -> "We will close the deal"
+            rest = f"{own_plan.group(1)} will {rest[3:]}"
+        elif to_infinitive and re.match(r"(?i)(?:I|we)\s|expect\s", attributed.group(0)):
             rest = f"{to_infinitive.group(1)}will {to_infinitive.group(2)}{to_infinitive.group(3)}"
         text = rest
     text = _TRAILING_ATTRIBUTION.sub("", text)
@@ -998,13 +1024,18 @@ def _strip_leading_speaker(text: str) -> str:
         if not plan:
             return text
         claim = f"{lead.group('entity').strip()} will {plan.group(1)}"
+    elif verb in _BELIEF_VERBS and re.match(r"^to\s+\w", rest):
+        # "The company expects to close the deal" -> "The company will close the deal"
+        claim = f"{lead.group('entity').strip()} will {rest[3:]}"
     else:
         plan = re.match(r"^(?:he|she|it|they|we)\s+(?:hopes|plans|intends|aims|wants|is\s+preparing|is\s+planning|expects)\s+to\s+(.+)$", rest, re.I)
         if plan:
             claim = f"{entity} will {plan.group(1)}"
         else:
-            rest = re.sub(r"^(?:he|she|it|they|we)\s+(?:expects?|predicts?|believes?|thinks?|forecasts?|sees?)\s+(?:that\s+)?", "", rest, flags=re.I)
-            belief = verb in _BELIEF_VERBS or rest is not text
+            believer = re.match(r"^(?:he|she|it|they|we)\s+(?:expects?|predicts?|believes?|thinks?|forecasts?|sees?)\s+(?:that\s+)?", rest, re.I)
+            if believer:
+                rest = rest[believer.end():]
+            belief = verb in _BELIEF_VERBS or believer is not None
             infinitive = _TO_INFINITIVE.match(rest) if belief else None
             if infinitive and not re.search(r"\b(?:will|would|is|are|was|were)\b", infinitive.group(1)):
                 rest = f"{infinitive.group(1)}will {infinitive.group(2)}{infinitive.group(3)}"

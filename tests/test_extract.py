@@ -253,6 +253,24 @@ def test_forecasts_on_other_topics_are_found_and_attributed(sentence, source):
     assert candidate.source_guessed is (source is None and not sentence.startswith("I "))
 
 
+@pytest.mark.parametrize(
+    "sentence, source, guessed",
+    [
+        ('"We expect to close the deal in the first quarter," said CEO Jane Smith.', "Jane Smith", False),
+        ("Rivals are likely to respond within weeks, according to Bernstein analyst Mark Shmulik.", "Mark Shmulik", False),
+        ("Goldman Sachs economist Jan Hatzius expects two more cuts this year.", "Jan Hatzius", False),
+        ("Meta's chief executive Mark Zuckerberg said the glasses will ship in the fall.", "Mark Zuckerberg", False),
+        # First person inside quotes is the quoted speaker, not the writer; here unnamed.
+        ('"I think we will win the league," he said after the game.', "Desk", True),
+        # First person outside quotes is the writer.
+        ("I think we will win the league.", "Desk", False),
+    ],
+)
+def test_speakers_named_around_quotes_and_titles(sentence, source, guessed):
+    [candidate] = ex.extract(sentence, STATED, default_source="Desk")
+    assert (candidate.source, candidate.source_guessed) == (source, guessed)
+
+
 @pytest.mark.parametrize("sentence", NOT_FORECAST_SENTENCES)
 def test_statements_of_fact_and_framing_are_not_candidates(sentence):
     assert ex.extract(sentence, STATED) == []
@@ -272,6 +290,9 @@ def test_statements_of_fact_and_framing_are_not_candidates(sentence):
         ("Inflation should fall back to 2% by mid-2027, the central bank said in its quarterly report.", "Inflation should fall back to 2% by mid-2027"),
         ("Integration into the app is expected in the coming weeks.", "Integration into the app will happen in the coming weeks"),
         ("The striker will probably leave in January, further weakening the squad.", "The striker will leave in January"),
+        ('"We expect to close the deal in the first quarter," said CEO Jane Smith.', "We will close the deal in the first quarter"),
+        ("The company expects to close the deal in March.", "The company will close the deal in March"),
+        ('"I think we will win the league," he said after the game.', "We will win the league"),
     ],
 )
 def test_claims_drop_attribution_and_hedges(sentence, claim):
