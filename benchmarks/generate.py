@@ -413,7 +413,8 @@ def write_flat_csv(path: Path, spec: Spec, inline_outcomes: bool = True) -> int:
 
     One row per forecast; the claim, deadline, tags and criteria are on a prediction's first
     row only (the format lets the others leave them empty). The outcome rides on that first
-    row when `inline_outcomes`, else it gets a row of its own with no source.
+    row when `inline_outcomes`, else it gets a row of its own with no source. The format needs
+    a deadline for an unresolved prediction: give the spec `undated_share=0`.
     """
     rows = 0
     with open(path, "w", newline="", encoding="utf-8") as handle:
