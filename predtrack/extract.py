@@ -596,6 +596,9 @@ _FRAMING = [
     re.compile(r"\?[\"”’')\]]*$"),
     re.compile(r"^(?:but\s+|and\s+|yet\s+)?whether\b", re.I),
     re.compile(r"\b(?:remains?|is|are)\s+to\s+be\s+seen\b|\btime will tell\b|\bwill\s+(?:be\s+)?(?:watched|watching|worth watching)\b", re.I),
+    # The text talking about itself: "This guide will show you", "we'll look at".
+    re.compile(r"^(?:in\s+)?(?:this|the\s+following|our)\s+(?:guide|article|story|piece|post|tutorial|section|list|review|video|series|report|chapter|episode|newsletter|explainer)\b[^.]{0,40}?\b(?:will|'ll|’ll)\b", re.I),
+    re.compile(r"\b(?:we|I)(?:\s+will|['’]ll)\s+(?:look\s+at|explain|show|explore|discuss|walk|cover|examine|review|take\s+a\s+look|dive|answer|break\s+down|go\s+through|update\s+this|keep\s+you\s+posted)\b", re.I),
     # Site chrome: newsletters, cookies, "this story will be updated".
     re.compile(r"\b(?:newsletter|subscribe|subscription|sign\s+up|log\s+in|cookies?|click\s+here|privacy\s+policy|terms\s+of\s+(?:use|service)|all\s+rights\s+reserved|(?:story|article|page|post)\s+(?:will|may)\s+be\s+updated)\b", re.I),
     re.compile(r"^(?:the|a|an|one|our)\s+(?:[\w-]+\s+){0,3}(?:test|question|questions|challenge|issue|key|focus|priority|task|thing to watch|bottom line|takeaway)\s+(?:for\s+(?:[\w’'-]+\s+){1,4})?(?:now\s+)?(?:will|would)\s+be\b", re.I),

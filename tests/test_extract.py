@@ -241,6 +241,10 @@ NOT_FORECAST_SENTENCES = [
     "The stadium, built in 1923, seats 40,000 fans.",
     "Will Smith said the film was the hardest role of his career.",
     "The political will to reform pensions has faded since the election.",
+    "This guide will show you how to file your taxes before the deadline.",
+    "In this article, we'll look at what the ruling means for renters next year.",
+    "Sign up for our newsletter and you will never miss a story.",
+    "You will need a valid passport to enter the country.",
 ]
 
 
