@@ -148,8 +148,8 @@ Y4 = r"(?:19|20|21)\d\d"
 _NOT_AFTER_YEAR = r"(?![\w%]|[.,:/]\d|-\d|\s*(?:%|percent|per\s+cent))"
 # Not inside a word, a number, an amount or a version ("GPT-2030"); "end-2026" is fine.
 _NOT_BEFORE = r"(?<![\w$£€#@.,/:'])(?<![\d$£€#@.,/:'_]-)"
-MONTH = (r"(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|"
-         r"sep(?:t(?:ember)?)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?")
+MONTH = (r"(?:january|february|march|april|may|june|july|august|september|october|november|december|"
+         r"(?:jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?)")
 ORDINAL = r"(?:first|second|third|fourth|1st|2nd|3rd|4th|final|last)"
 _ORDINAL_NUMBER = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
                    "4th": 4, "final": 4, "last": 4}
@@ -489,7 +489,7 @@ def _cores(text: str, stated: date) -> Iterator[_Core]:
             y = int(m["y"]) if m["y"] else 2000 + int(m["yy"])
             yield _Core(m.start(), m.end(), lambda _y, y=y, n=name: _season(y, n), True, "season", True)
         else:
-            yield _Core(m.start(), m.end(), lambda yr, n=name: _season(yr, n), False, "season", False, needs_capital=m["s"])
+            yield _Core(m.start(), m.end(), lambda yr, n=name: _season(yr, n), False, "season", False)
     for m in _YEAR_RE.finditer(text):
         y = int(m["y"])
         fiscal = bool(m["pre"] and re.search(r"fiscal|fy", m["pre"], re.I))
@@ -573,8 +573,10 @@ def _cores(text: str, stated: date) -> Iterator[_Core]:
             yield _Core(m.start(), m.end(), lambda y, n=name: _holiday(n, y), False, "holiday", False)
     for m in _WEEKDAY_RE.finditer(text):
         wd = _WEEKDAYS[m["wd"].lower()[:3]]
-        yield _Core(m.start(), m.end(), lambda _y, wd=wd: _day(_next_weekday(stated, wd, False), None), True, "weekday", False,
-                    needs_capital=m["wd"])
+        day_name = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][wd]
+        yield _Core(m.start(), m.end(),
+                    lambda _y, wd=wd, n=day_name: _day(_next_weekday(stated, wd, False), f"the first {n} on or after {stated.isoformat()}"),
+                    True, "weekday", False, needs_capital=m["wd"])
 
 
 def _fiscal(p: _Period, fiscal: bool) -> _Period:
@@ -692,6 +694,10 @@ _LABEL_NOUN_RE = re.compile(
     high|low|average|peak|figure|valuation|round|ipo|contract|plan|plans|agreement|deal|law|act|bill|rules?|
     standard|standards|emissions|pledge|goal|goals|ambitions?|forecasts?|projections?|expectations?|dollars|
     run-rate|run\s+rate|quarterly|annual|fiscal|financial|full-year|full\s+year)\b""", _FLAGS)
+
+_EVENT_NOUN_RE = re.compile(
+    r"\s+(?:meeting|event|conference|summit|hearing|election|vote|deadline|launch|release|update|session|review|"
+    r"announcement|keynote|report|decision|auction|sale|showcase|expo|board\s+meeting|policy\s+meeting)\b", re.I)
 
 _FUTURE_CUE_RE = re.compile(
     r"""(?:\b(?:will|won't|wont|would|wouldn't|shall|going\s+to|gonna|expect\w*|plan\w*|aim\w*|intend\w*|likely|
@@ -862,12 +868,23 @@ def _period_candidate(text: str, stated: date, core: _Core, whole: str, forced_y
             re.search(r"(?:^|[\s\w])(?:-|\s(?:to|through|thru|or|and))\s*$", text[max(0, core.start - 10):core.start]):
         range_only = True  # judged as the end of a range, below
     elif not alone:
-        if core.needs_capital is not None and not core.needs_capital[:1].isupper():
-            return None
-        if core.needs_capital is not None and core.needs_capital.lower() in ("may", "march", "mar", "fall", "spring", "sun", "sat", "wed"):
-            if core.has_year is False and not trig and not mod:
+        word = core.needs_capital
+        if word is not None and not word[:1].isupper():
+            return None  # "march", "may", "sat": verbs; articles capitalise months and days
+        if word is not None and word.lower() == "may" and re.match(
+                r"\s+(?:be|have|not|also|well|yet|still|need|want|take|come|go|see|get|make|help|even|never|only|just|already|"
+                r"face|lose|win|find|use|seem|prove|end|slip|soon|do|become|result|lead|require|allow|mean)\b", text[core.end:core.end + 12], re.I):
+            return None  # "May be", "May have": the verb at the start of a sentence
+        if core.kind == "season" and re.match(r"\s+of\s+(?!(?:19|20|21)\d\d)", text[core.end:core.end + 12], re.I):
+            return None  # "the fall of Rome"
+        if core.kind == "month" and not core.has_year and not trig and not mod and \
+                re.search(r"\b(?:its|the|their|his|her|our|this|next|a)\s+$", text[max(0, core.start - 8):core.start], re.I) and \
+                _EVENT_NOUN_RE.match(text[core.end:core.end + 30]):
+            pass  # "at its September meeting": the next September
+        elif not core.bare_ok and not trig and not mod:
+            if core.kind in ("month", "quarter", "half", "season", "holiday", "date") and core.has_year is False:
                 return None
-            if core.needs_capital.lower() == "may" and text[core.end:core.end + 3].strip()[:2].lower() in ("be", "ha", "no"):
+            if core.kind in ("year", "the_unit", "weekday"):
                 return None
         if core.kind == "the_unit" and not mod and trig not in ("later in", "within", "during", "throughout", "over", "through", "for"):
             return None
@@ -876,11 +893,6 @@ def _period_candidate(text: str, stated: date, core: _Core, whole: str, forced_y
         if core.kind == "weekday" and trig not in ("by", "before", "until", "till", "no later than", "not later than"):
             prev = _norm(text[max(0, core.start - 20):core.start]).split(" ")[-1:]
             if not prev or prev[0] not in ("next", "coming", "this"):
-                return None
-        if not core.bare_ok and not trig and not mod:
-            if core.kind in ("month", "quarter", "half", "season", "holiday", "date") and core.has_year is False:
-                return None
-            if core.kind in ("year", "the_unit", "weekday"):
                 return None
         if core.kind == "year" and not core.bare_ok and not trig and not mod:
             return None
@@ -940,7 +952,7 @@ def _period_candidate(text: str, stated: date, core: _Core, whole: str, forced_y
     if alone:
         cand.rank += 10  # the whole text is this expression: accept it as written
         return cand
-    if core.kind in ("relcal", "dayword") or (mod and _norm(mod).startswith("later")):
+    if core.kind in ("relcal", "dayword", "weekday") or (mod and _norm(mod).startswith("later")):
         cand.future = True
         return cand
     tense = _tense(text, span_start, span_end)
@@ -956,7 +968,10 @@ def _period_candidate(text: str, stated: date, core: _Core, whole: str, forced_y
 
 _REL_PRE = r"""(?:with)?in(?:\s+the)?(?:\s+(?:next|coming|following))?|inside(?:\s+of)?(?:\s+the\s+next)?
     |(?:over|during|for|across|throughout)\s+the\s+(?:next|coming)|the\s+(?:next|coming)|next
-    |(?:no|not)\s+later\s+than|(?:some|any)\s*time\s+in(?:\s+the\s+next)?"""
+    |(?:no|not)\s+later\s+than|(?:some|any)\s*time\s+in(?:\s+the\s+next)?
+    |has|have|gets?|given|giving|takes?|taking|last|lasts|lasting|needs?|requires?"""
+# "has 90 days to respond", "is expected to take 18 months": a span that starts now.
+_VERB_PRE = frozenset("has have get gets given giving take takes taking last lasts lasting need needs require requires".split())
 _REL_APPROX = r"""(?:about|around|roughly|approximately|approx\.?|some|just|only|under|less\s+than|fewer\s+than|no\s+more\s+than|
     at\s+most|up\s+to|as\s+little\s+as|as\s+few\s+as|maybe|perhaps|another|a\s+further|an\s+additional|the\s+next|at\s+least|
     more\s+than|over|upwards\s+of|as\s+many\s+as|nearly|almost|close\s+to)"""
@@ -995,6 +1010,9 @@ def _relative_candidates(text: str, stated: date) -> list[_Candidate]:
             continue
         if not forward_post and _LOOKBACK_AFTER_RE.match(text[m.end():m.end() + 30]):
             continue
+        verb_pre = pre in _VERB_PRE
+        if verb_pre and re.search(r"\b(?:the|this|past|over|in|for|during|of|its|their)\s+$", text[max(0, m.start() - 8):m.start()], re.I):
+            continue  # "the last 12 months"
         approx = _norm(m["approx"] or "")
         if approx in ("at least", "more than", "over", "upwards of", "as many as"):
             continue  # names an earliest time, not a deadline
@@ -1038,6 +1056,8 @@ def _relative_candidates(text: str, stated: date) -> list[_Candidate]:
             tense = _tense(text, m.start(), m.end())
             if tense == "past":
                 continue
+            if verb_pre and pre not in ("has", "have", "get", "gets", "given", "giving") and tense != "future":
+                continue  # "it takes two years to train a pilot" is a habit, not a deadline
             cand.future = tense == "future"
         out.append(cand)
     return out
