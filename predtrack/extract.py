@@ -451,9 +451,16 @@ class Sentence:
     text: str
     line: int  # 1-based line of the article text where the sentence starts
     heading: bool = False
+    intro: str | None = None  # for a list item: the sentence that introduced the list ("...:")
+    previous: str | None = None  # the sentence before it in the same paragraph
 
 
 def blocks(text: str) -> list[tuple[int, str]]:
+    """(first line, text) of each paragraph block; see `_blocks`."""
+    return [(line, block) for line, block, _bullet in _blocks(text)]
+
+
+def _blocks(text: str) -> list[tuple[int, str, bool]]:
     """Paragraph blocks with their first line number: hard-wrapped lines are joined, bullets
     and table cells become blocks of their own.
 
@@ -462,8 +469,9 @@ def blocks(text: str) -> list[tuple[int, str]]:
     line continues the one before when that ends mid-phrase (a comma, "the", "to", ...) or
     the line starts in lower case; otherwise each line (a heading, a paragraph) stands alone.
     """
-    result: list[tuple[int, str]] = []
+    result: list[tuple[int, str, bool]] = []
     lines = text.split("\n")
+    current_bullet = False
     wrapped = _hard_wrapped_lines(lines)
     current: list[str] = []
     current_line = 0
@@ -471,17 +479,17 @@ def blocks(text: str) -> list[tuple[int, str]]:
         line = " ".join(raw.split())
         if not line:
             if current:
-                result.append((current_line, " ".join(current)))
+                result.append((current_line, " ".join(current), current_bullet))
                 current = []
             continue
         if line.startswith("|") and line.endswith("|"):
             if current:
-                result.append((current_line, " ".join(current)))
+                result.append((current_line, " ".join(current), current_bullet))
                 current = []
             for cell in line.strip("|").split("|"):
                 cell = cell.strip()
                 if cell and not re.fullmatch(r"[-:\s]+", cell):
-                    result.append((number, cell))
+                    result.append((number, cell, False))
             continue
         is_bullet = bool(_BULLET.match(raw))
         line = _BULLET.sub("", line)
@@ -497,10 +505,10 @@ def blocks(text: str) -> list[tuple[int, str]]:
         if dateline and ((place.isupper() and len(place) >= 4) or re.search(r"\d{4}", dateline.group(0))):
             line = line[dateline.end():]
         if current:
-            result.append((current_line, " ".join(current)))
-        current, current_line = [line], number
+            result.append((current_line, " ".join(current), current_bullet))
+        current, current_line, current_bullet = [line], number, is_bullet
     if current:
-        result.append((current_line, " ".join(current)))
+        result.append((current_line, " ".join(current), current_bullet))
     return result
 
 
@@ -530,11 +538,19 @@ def _hard_wrapped_lines(lines: list[str]) -> set[int]:
 
 
 def sentences_of(text: str) -> list[Sentence]:
+    """Every sentence with where it stands: its line, whether it is a heading, the sentence
+    that introduced its list ("the forecast calls for:") and the one before it."""
     out: list[Sentence] = []
-    for line, block in blocks(text):
+    intro: str | None = None
+    for line, block, bullet in _blocks(text):
         parts = split_sentences(block)
-        is_heading = len(parts) == 1 and not re.search(r"[.!?…:\"”]$", block) and len(block.split()) <= 20
-        out.extend(Sentence(part, line, is_heading) for part in parts)
+        is_heading = not bullet and len(parts) == 1 and not re.search(r"[.!?…:\"”,;]$", block) and len(block.split()) <= 20
+        previous = None
+        for part in parts:
+            out.append(Sentence(part, line, is_heading, intro if bullet else None, previous))
+            previous = part
+        if not bullet:
+            intro = parts[-1] if parts and parts[-1].rstrip().endswith(":") else None
     return out
 
 
@@ -596,6 +612,8 @@ _FRAMING = [
     re.compile(r"\?[\"”’')\]]*$"),
     re.compile(r"^(?:but\s+|and\s+|yet\s+)?whether\b", re.I),
     re.compile(r"\b(?:remains?|is|are)\s+to\s+be\s+seen\b|\btime will tell\b|\bwill\s+(?:be\s+)?(?:watched|watching|worth watching)\b", re.I),
+    # A sentence that introduces a list ("The forecast calls for:"); its items are the forecasts.
+    re.compile(r":[\"”’')\]]*$"),
     # The text talking about itself: "This guide will show you", "we'll look at".
     re.compile(r"^(?:in\s+)?(?:this|the\s+following|our)\s+(?:guide|article|story|piece|post|tutorial|section|list|review|video|series|report|chapter|episode|newsletter|explainer)\b[^.]{0,40}?\b(?:will|'ll|’ll)\b", re.I),
     re.compile(r"\b(?:we|I)(?:\s+will|['’]ll)\s+(?:look\s+at|explain|show|explore|discuss|walk|cover|examine|review|take\s+a\s+look|dive|answer|break\s+down|go\s+through|update\s+this|keep\s+you\s+posted)\b", re.I),
@@ -611,7 +629,7 @@ class Cues:
     names: list[str]
 
 
-def forecast_cues(sentence: str, future_deadline: bool, vague_deadline: bool, heading: bool = False) -> Cues:
+def forecast_cues(sentence: str, future_deadline: bool, vague_deadline: bool, heading: bool = False, listed: bool = False) -> Cues:
     """The weight of evidence that a sentence states a forecast, with the cues found.
 
     A heading weighs half a cue less: it compresses what the body says in full, and headline
@@ -638,6 +656,10 @@ def forecast_cues(sentence: str, future_deadline: bool, vague_deadline: bool, he
     if future_deadline:
         names.append("vague horizon" if vague_deadline else "future deadline")
         score += 0.75
+    if listed:
+        # An item of a list introduced by a forecast ("the forecast calls for:").
+        names.append("listed under a forecast")
+        score += 0.5
     if heading:
         if not strong and re.search(r"^\S.*?\s[Tt]o\s+(?![Bb]e\b)[A-Za-z]", sentence):
             names.append("headline to")
@@ -690,9 +712,15 @@ _ENTITY = (
     r"technology|many|some|%(role)s)\s+){0,6}"
     r"(?:%(role)s\b|%(n)s)"
     r"(?:\s+(?:at|from|of|with)\s+(?:the\s+)?%(n)s(?:\s+%(n)s){0,3})?"
-    r"(?:,\s+(?:%(n)s\s*){1,4},)?"
-    r")" % {"n": _NAME_WORD, "role": _ROLE}
+    r"(?:,\s+(?:%(n)s\s*){1,4},%(described)s)?"
+    r")"
 )
+# At the start of a sentence a name may carry a described appositive:
+# "Stephen Gallagher, chief U.S. economist at SocGen, noted that ...". Only there: tried at
+# every position of a sentence it would cost too much.
+_DESCRIBED_APPOSITIVE = r"|,\s+(?:the\s+|a\s+|an\s+)?(?:[\w.&'’-]+\s+){0,6}?%(role)s(?:\s+(?:at|of|for|with)\s+(?:[\w.&'’-]+\s*){1,4})?,"
+_ENTITY_AT_START = _ENTITY % {"n": _NAME_WORD, "role": _ROLE, "described": _DESCRIBED_APPOSITIVE % {"role": _ROLE}}
+_ENTITY = _ENTITY % {"n": _NAME_WORD, "role": _ROLE, "described": ""}
 _SOURCE_VERB = (
     r"(?:has\s+|have\s+|had\s+|also\s+|repeatedly\s+|previously\s+|now\s+|long\s+|recently\s+|publicly\s+|"
     r"once\s+|already\s+|(?:is|are|was|were)\s+(?=\w+ing\b)|on\s+(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)\s+|"
@@ -707,8 +735,8 @@ _SOURCE_VERB = (
 )
 # Names are matched case-sensitively; only the connecting words ignore case.
 _ACCORDING = re.compile(
-    r"\b(?i:according\s+to\s+(?:(?:coverage|reports?|data|estimates?|forecasts?|analysis|projections?|figures|a\s+\w+\s+(?:report|study|survey|poll)|a\s+(?:report|study|survey|poll|note|statement|filing))\s+(?:from|by|of|at)\s+)?(?:the\s+)?)"
-    r"(?P<entity>%(n)s(?:\s+%(n)s){0,4}|(?i:(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,2}%(role)s))" % {"n": _NAME_WORD, "role": _ROLE},
+    r"\b(?i:according\s+to\s+(?:(?:an?\s+|the\s+)?(?:[\w-]+\s+){0,3}?(?:coverage|reports?|data|estimates?|forecasts?|analysis|projections?|figures|report|study|survey|poll|note|statement|filing)\s+(?:from|by|of|at|among)\s+)?(?:the\s+)?)"
+    r"(?P<entity>%(n)s(?:\s+%(n)s){0,4}|(?i:(?:an?\s+|the\s+)?(?:\d[\d,]*\s+)?(?:[\w-]+\s+){0,2}%(role)s))" % {"n": _NAME_WORD, "role": _ROLE},
 )
 # "The bank's own projections show ..." -> the bank
 _POSSESSIVE_OUTLOOK = re.compile(
@@ -729,14 +757,22 @@ _TITLE_BEFORE_NAME = re.compile(
     r"^(?:(?:%s)\s+)+(?=[A-Z][\w'-]+\s+[A-Z])" % "|".join(re.escape(w) for w in _TITLE_WORDS),
     re.I,
 )
-_LEADING = re.compile(r"^(?:[^,]{0,60},\s+)?" + _ENTITY + r"\s+" + _SOURCE_VERB)
+_LEADING = re.compile(r"^(?:[^,]{0,60},\s+)?" + _ENTITY_AT_START + r"\s+" + _SOURCE_VERB)
 # "The chipmaker expects ...": a described subject that is not a name, at the start only.
+_AUXILIARY = r"(?:is|are|was|were|be|been|being|has|have|had|will|would|can|could|may|might|should|must|do|does|did|not|also|now|still|widely|largely|generally)"
 _LEADING_DESCRIBED = re.compile(
-    r"^(?:[^,]{0,60},\s+)?(?P<entity>(?i:(?:the|a|an)\s+(?:[a-z][\w-]*\s+){0,2}[a-z][\w-]*"
-    r"|(?:some\s+|many\s+|most\s+|several\s+)?%(role)s(?:\s+(?:at|in|from|of|on|with)\s+(?:[\w&.-]+\s+){0,2}[\w&.-]+)?)"
-    r"(?<!\bthe)(?<!\ba)(?<!\ban)(?<!\bof)(?<!\bat)(?<!\bin)(?<!\bon)(?<!\bfor)(?<!\band)(?<!\bwith))\s+" % {"role": _ROLE}
+    r"^(?:[^,]{0,60},\s+)?(?P<entity>(?i:(?:the|a|an)\s+(?:(?!%(aux)s\b)[a-z][\w-]*\s+){0,2}(?!%(aux)s\b)[a-z][\w-]*"
+    r"|(?:(?:approximately|about|around|nearly|roughly|more\s+than|fewer\s+than|over|almost|just|only)\s+)?(?:\d[\d,.]*\s*%%?\s+of\s+(?:the\s+)?|\d[\d,]*\s+|some\s+|many\s+|most\s+|several\s+|a\s+majority\s+of\s+(?:the\s+)?|half\s+of\s+(?:the\s+)?)?%(role)s(?:\s+(?:at|in|from|of|on|with)\s+(?:[\w&.-]+\s+){0,2}[\w&.-]+)?)"
+    r"(?<!\bthe)(?<!\ba)(?<!\ban)(?<!\bof)(?<!\bat)(?<!\bin)(?<!\bon)(?<!\bfor)(?<!\band)(?<!\bwith))\s+" % {"role": _ROLE, "aux": _AUXILIARY}
     + _SOURCE_VERB
 )
+
+
+def _singular_with_plural_verb(entity: str, verb: str) -> bool:
+    """"the median forecast": a singular subject does not take a bare verb form."""
+    singular = re.match(r"(?i)(?:the|a|an)\s", entity) and not entity.rstrip().endswith("s")
+    bare = not re.search(r"(?:s|ed|ing)$", verb) and verb not in {"said", "told", "thought", "saw", "hoped"}
+    return bool(singular and bare)
 
 
 def _leading_speaker(text: str) -> tuple[str, re.Match] | None:
@@ -747,6 +783,9 @@ def _leading_speaker(text: str) -> tuple[str, re.Match] | None:
         if entity:
             return entity, found
     found = _LEADING_DESCRIBED.search(text)
+    if found and _singular_with_plural_verb(found.group("entity"), found.group("verb")):
+        # "The median forecast calls for": "forecast" is a noun there, not the verb.
+        found = None
     if found:
         entity = found.group("entity").strip()
         if not re.search(r"\b(?:data|numbers|figures|results|evidence|chart|table|move|shift|decision|deal|release|launch|news|trend)\b", entity, re.I):
@@ -793,9 +832,15 @@ class Attribution:
     how: str  # what in the sentence named the source
 
 
+_HEADLINE_VERBS = re.compile(r"\b(?:Say|Says|Said|Predict|Predicts|Expect|Expects|Warn|Warns|See|Sees|Forecast|Forecasts|Project|Projects|Plan|Plans|Hope|Hopes|Claim|Claims|Believe|Believes|Think|Thinks)\b")
+
+
 def attribute(sentence: str) -> Attribution:
     """Who states the forecast, as far as the sentence itself says."""
     text = _plain_quotes(sentence)
+    if _looks_like_headline(text):
+        # Headline case: "Fed to Cut Rates, Economists Say" reads like "..., economists say".
+        text = _HEADLINE_VERBS.sub(lambda m: m.group(0).lower(), text)
     # '"We will win," the coach said': the speaker named after a quote comes first.
     for pattern, how in ((_TRAILING, "trailing"), (_TRAILING_INVERTED, "trailing")):
         found = pattern.search(text)
@@ -841,7 +886,11 @@ def _clean_entity(entity: str) -> str | None:
     entity = re.sub(r"^(?:and|but|so|or|then|while|also)\s+", "", entity, flags=re.I)
     # "Meta's chief AI scientist, Yann LeCun," -> keep the named person
     appositive = re.search(r",\s+((?:%s\s*){1,4}),?$" % _NAME_WORD, entity)
-    if appositive:
+    named_first = re.match(r"((?:[A-Z][\w'’.-]+\s+){1,3}[A-Z][\w'’.-]+),\s+[^,]{2,80},?$", entity)
+    if named_first:
+        # "Stephen Gallagher, chief U.S. economist at SocGen," -> the person
+        entity = named_first.group(1).strip()
+    elif appositive:
         entity = appositive.group(1).strip()
     if not entity:
         return None
@@ -907,7 +956,7 @@ _LEAD_ATTRIBUTION = re.compile(
     re.I,
 )
 _TRAILING_ATTRIBUTION = re.compile(
-    r"[\"']?\s*[,—–-][\"']?\s*(?:(?:according to|said|says|added|noted|wrote|predicted|predicts|warned|argued|claimed|estimated)\s+[^,]{2,80}(?:,[^.]*)?"
+    r"[\"']?\s*[,—–-][\"']?\s*(?:(?:according to|said|says|added|noted|wrote|predicted|predicts|warned|argued|claimed|estimated)\s+(?!(?:that|there|it|this|these|those|how|what|why|whether|if)\b)[^,]{2,80}(?:,[^.]*)?"
     r"|[^,]{2,80}\s+(?:said|says|added|noted|wrote|predicted|predicts|warned|argued|claimed|estimated|told\s+[\w ]+?)(?:\s+(?:in|on|at|during|last|this|earlier|late|after|before|when|while|as|to|from)\b[^,]{0,60})?)\s*[.!]?[\"']?\s*$",
     re.I,
 )
@@ -934,6 +983,10 @@ def derive_claim(sentence: str) -> str:
     text = _plain_quotes(sentence).strip()
     text = re.sub(r"^[\W_]+(?=[\w\"])", "", text)
     text = _forecast_clause(text)
+    # 'X stated, "I expect a cut at each of the next two meetings."' -> the quoted words
+    quoted = re.match(r'^[^"]{3,120}?\b(?:said|says|stated|states|added|adds|wrote|writes|noted|notes|warned|warns|argued|argues|predicted|predicts|told\s+[\w ]{2,30}?)\s*[,:]\s*"([^"]{8,})"?\s*[.!]?$', text)
+    if quoted:
+        text = quoted.group(1).strip()
     previous = None
     while previous != text:
         previous = text
@@ -967,6 +1020,7 @@ def derive_claim(sentence: str) -> str:
         text = rest
     text = _TRAILING_ATTRIBUTION.sub("", text)
     text = _strip_leading_speaker(text)
+    text = _LEAD_GIVEN.sub("", text)
     # "X said that Y will ..." / "X predicts Y will ..." -> "Y will ..."
     reported = re.match(r"^[^,]{2,80}?\s+(?:has\s+|have\s+)?(?:repeatedly\s+|also\s+)?(?:%s)\s+(?:that\s+)(.+)$" % _SPEECH, text, re.I)
     if reported:
@@ -1018,7 +1072,7 @@ def _strip_leading_speaker(text: str) -> str:
     if verb in {"told", "tells", "warned", "warns", "assured", "reminded"}:
         rest = re.sub(r"^\s*(?:[\w'-]+\s+){1,4}?(?=that\b)", "", rest)
     rest = re.sub(
-        r"^\s*(?:(?:on\s+\w+|in\s+an?\s+[\w ]{0,30}?(?:statement|interview|note|report|letter|post|briefing|speech)|last\s+week|this\s+week|earlier|yesterday|today|publicly|privately)\b)?,?\s*(?:that\s+)?",
+        r"^\s*(?:(?:on\s+\w+|in\s+an?\s+[\w ]{0,30}?(?:statement|interview|note|report|letter|post|briefing|speech)|last\s+week|this\s+week|earlier|yesterday|today|publicly|privately)\b)?,?\s*(?:that,?\s+)?",
         "",
         rest,
     )
@@ -1164,11 +1218,19 @@ def extract(
             continue
         reading = read_deadline(body, stated, horizons)
         future = reading.deadline is not None and reading.deadline > stated
-        cues = forecast_cues(body, future, bool(reading.vague), sentence.heading)
+        listed = sentence.intro is not None and _has_strong_cue(sentence.intro)
+        cues = forecast_cues(body, future, bool(reading.vague), sentence.heading, listed)
         if cues.score < THRESHOLD:
             continue
         seen.add(key)
         who = attribute(body)
+        if who.source is None and who.how != "first person":
+            # A list item speaks with its introduction's voice; a quote that continues
+            # ('"A," said X. "B."') with the voice of the sentence before.
+            if listed:
+                who = _inherited(attribute(sentence.intro), who)
+            elif sentence.previous and re.match(r"^[\"“]", body):
+                who = _inherited(attribute(sentence.previous), who)
         probability = _probability_of(body, who, read_probability, words)
         source, kind, guessed = _resolve_source(who, author, default_source, default_source_kind, main_organisation)
         candidates.append(
@@ -1194,6 +1256,12 @@ def extract(
             )
         )
     return candidates
+
+
+def _inherited(earlier: Attribution, own: Attribution) -> Attribution:
+    if earlier.source is None:
+        return own
+    return Attribution(earlier.source, earlier.kind, f"inherited ({earlier.how})")
 
 
 def _probability_of(sentence: str, who: Attribution, read_probability, words) -> Any:

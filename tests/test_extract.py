@@ -275,6 +275,44 @@ def test_speakers_named_around_quotes_and_titles(sentence, source, guessed):
     assert (candidate.source, candidate.source_guessed) == (source, guessed)
 
 
+def test_items_of_a_list_introduced_by_a_forecast():
+    text = (
+        "Published March 2, 2026\n"
+        "Analysts at the ministry forecast the following for the harvest:\n"
+        "- A record wheat crop in July,\n"
+        "- Lower maize output in the autumn.\n"
+        "Our favourite recipes:\n"
+        "- Bread in July.\n"
+    )
+    parsed = ex.read_article(text.encode())
+    candidates = ex.extract(parsed.text, parsed.published, default_source="Desk")
+    assert [c.sentence for c in candidates] == ["A record wheat crop in July,", "Lower maize output in the autumn."]
+    assert {c.source for c in candidates} == {"Analysts at the ministry"}
+
+
+def test_a_quote_that_continues_keeps_its_speaker():
+    text = '"Demand is strong," said Ana Ruiz, the company\'s sales chief. "We expect to double output by 2028."'
+    [candidate] = ex.extract(text, STATED, default_source="Desk")
+    assert (candidate.source, candidate.source_guessed) == ("Ana Ruiz", False)
+    assert candidate.claim == "We will double output by 2028"
+
+
+@pytest.mark.parametrize(
+    "sentence, source, claim",
+    [
+        ('Senior economist Tom Reyes stated, "I expect a cut at each of the next two meetings."', "Tom Reyes", "A cut at each of the next two meetings"),
+        ("Approximately 80% of economists expect the jobless rate to top 5% by the end of next year.", "Approximately 80% of economists", "The jobless rate will top 5% by the end of next year"),
+        ("Lena Park, chief economist at Northbank, noted that there could be a rise in rates by June.", "Lena Park", "There will be a rise in rates by June"),
+        ("Rates to Fall Twice Before Year End, Economists Say", "Economists", None),
+    ],
+)
+def test_sources_and_claims_in_reported_speech(sentence, source, claim):
+    [candidate] = ex.extract(sentence, STATED, default_source="Desk")
+    assert candidate.source == source
+    if claim is not None:
+        assert candidate.claim == claim
+
+
 @pytest.mark.parametrize("sentence", NOT_FORECAST_SENTENCES)
 def test_statements_of_fact_and_framing_are_not_candidates(sentence):
     assert ex.extract(sentence, STATED) == []
