@@ -107,13 +107,17 @@ def word_table(overrides: Mapping[str, float] | None = None) -> dict[str, float]
 
 
 @functools.lru_cache(maxsize=32)
-def _table_for(frozen: tuple[tuple[str, float], ...]) -> tuple[dict[str, _Entry], int]:
+def _table_for(frozen: tuple[tuple[str, float], ...]) -> tuple[dict[str, _Entry], dict[str, int]]:
     table = _overridden(dict(frozen))
-    longest = max((len(k.split(" ")) for k in table), default=1)
+    # first word -> the most words a phrase starting with it has: most words start none.
+    longest: dict[str, int] = {}
+    for form in table:
+        words = form.split(" ")
+        longest[words[0]] = max(longest.get(words[0], 0), len(words))
     return table, longest
 
 
-def _table(words: Mapping[str, float] | None) -> tuple[dict[str, _Entry], int]:
+def _table(words: Mapping[str, float] | None) -> tuple[dict[str, _Entry], dict[str, int]]:
     frozen = tuple(sorted((str(k), float(v)) for k, v in (words or {}).items()))
     return _table_for(frozen)
 
@@ -224,7 +228,15 @@ def _qualified(how: str, m: re.Match) -> str:
     return how
 
 
+_NUMBER_HINT_RE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|\w+ty|hundred|thousand|million|billion)\b", re.I)
+_CHANCE_HINTS = ("chance", "probab", "likel", "odds", "sure", "certain", "confiden", "risk", "possib", "shot", "bet", "prospect",
+                 "%", "percent", "per cent", "pct", "against", "favo", "=", "fifty", "50")
+
+
 def _stated(text: str) -> ProbabilityReading | None:
+    low = text.lower()
+    if not any(w in low for w in _CHANCE_HINTS) or _NUMBER_HINT_RE.search(text) is None:
+        return None
     found: list[tuple[int, int, float, str]] = []
     for regex in (_STATED_AFTER_RE, _STATED_BEFORE_RE, _PUT_AT_RE):
         for m in regex.finditer(text):
@@ -322,13 +334,15 @@ def _pick(hits: list[tuple[int, int, int, _Entry, str]], text: str) -> tuple[int
     return first
 
 
-def _words(text: str, table: dict[str, _Entry], longest: int) -> ProbabilityReading | None:
-    tokens = [(m.start(), m.end(), m.group(0).lower()) for m in _WORD_RE.finditer(text.lower())]
+def _words(text: str, table: dict[str, _Entry], longest: dict[str, int]) -> ProbabilityReading | None:
+    tokens = [(m.start(), m.end(), m.group(0)) for m in _WORD_RE.finditer(text.lower())]
     hits: list[tuple[int, int, int, _Entry, str]] = []
     i = 0
     while i < len(tokens):
         matched = False
-        for n in range(min(longest, len(tokens) - i), 0, -1):
+        first = tokens[i][2]
+        most = longest.get(first, 1 if first.endswith("'ll") else 0)
+        for n in range(min(most, len(tokens) - i), 0, -1):
             words = [t[2] for t in tokens[i:i + n]]
             form = " ".join(words)
             entry = table.get(form)

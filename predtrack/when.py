@@ -13,6 +13,7 @@ InvalidValue when it finds nothing.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -153,7 +154,7 @@ MONTH = (r"(?:january|february|march|april|may|june|july|august|september|octobe
 ORDINAL = r"(?:first|second|third|fourth|1st|2nd|3rd|4th|final|last)"
 _ORDINAL_NUMBER = {"first": 1, "1st": 1, "second": 2, "2nd": 2, "third": 3, "3rd": 3, "fourth": 4,
                    "4th": 4, "final": 4, "last": 4}
-WEEKDAY = r"(?:mon|tues?|wed(?:nes)?|thu(?:rs?)?|fri|sat(?:ur)?|sun)(?:day)?"
+WEEKDAY = r"(?:mon|tues|wednes|thurs|fri|satur|sun)day"
 _WEEKDAYS = {"mon": 0, "tue": 1, "wed": 2, "thu": 3, "fri": 4, "sat": 5, "sun": 6}
 
 _SMALL_NUMBERS = {
@@ -251,6 +252,13 @@ def _parse_duration(value: str) -> tuple[float, str] | None:
 
 
 def _horizon_table(horizons: Mapping[str, str] | None) -> tuple[dict[str, tuple[float, str, str]], list[str]]:
+    frozen = tuple(sorted((str(k), str(v)) for k, v in (horizons or {}).items()))
+    return _horizon_table_for(frozen)
+
+
+@functools.lru_cache(maxsize=32)
+def _horizon_table_for(frozen: tuple[tuple[str, str], ...]) -> tuple[dict[str, tuple[float, str, str]], list[str]]:
+    horizons = dict(frozen)
     table: dict[str, tuple[float, str, str]] = {}
     problems: list[str] = []
     for name, text in DEFAULT_HORIZONS.items():
@@ -369,6 +377,12 @@ _WEEKDAY_RE = re.compile(rf"(?<![\w-])(?P<wd>{WEEKDAY})(?![\w-])", _FLAGS)
 _CENTURY_RE = re.compile(r"(?<![\w-])(?:the\s+|this\s+)century(?![\w-])", _FLAGS)
 
 
+_DIGIT_RE = re.compile(r"\d")
+_MONTH_HINT_RE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I)
+_QUARTER_HINT_RE = re.compile(r"[1-4]q|q[1-4]")
+_HALF_HINT_RE = re.compile(r"[12]h|h[12]")
+
+
 def _next_weekday(stated: date, weekday: int, strictly_after: bool) -> date:
     days = (weekday - stated.weekday()) % 7
     if strictly_after and days == 0:
@@ -411,55 +425,68 @@ def _parse_day(y: int, month_word: str, day: str) -> date:
 
 def _cores(text: str, stated: date) -> Iterator[_Core]:
     """Every period expression in the text, before modifiers and triggers are considered."""
-    for m in _ISO_DATE_RE.finditer(text):
-        y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
-        yield _Core(m.start(), m.end(), lambda _y, y=y, mo=mo, d=d: _day(date(y, mo, d)), True, "date", True)
-    for m in _NUMERIC_DATE_RE.finditer(text):
-        a, b, y = int(m["a"]), int(m["b"]), int(m["y"])
-        # Only unambiguous forms: 6/30/2027 or 30/6/2027, never 3/4/2027.
-        if a > 12 and 1 <= b <= 12:
-            day_month = (a, b)
-        elif b > 12 and 1 <= a <= 12:
-            day_month = (b, a)
-        elif a == b and 1 <= a <= 12:
-            day_month = (a, b)
-        else:
-            continue
-        yield _Core(m.start(), m.end(), lambda _y, y=y, dm=day_month: _day(date(y, dm[1], dm[0])), True, "date", True)
-    for regex in (_MDY_RE, _DMY_RE):
-        for m in regex.finditer(text):
-            if not 1 <= int(m["d"]) <= 31:
+    # Cheap tests first: most sentences hold no digit, month or quarter, and each skipped
+    # pattern saves a scan of the whole sentence.
+    low = text.lower()
+    digits = _DIGIT_RE.search(text) is not None
+    months = _MONTH_HINT_RE.search(text) is not None
+    quarters = "quarter" in low or _QUARTER_HINT_RE.search(low) is not None
+    halves = "half" in low or "six months" in low or _HALF_HINT_RE.search(low) is not None
+    if digits:
+        for m in _ISO_DATE_RE.finditer(text):
+            y, mo, d = int(m["y"]), int(m["m"]), int(m["d"])
+            yield _Core(m.start(), m.end(), lambda _y, y=y, mo=mo, d=d: _day(date(y, mo, d)), True, "date", True)
+    if digits:
+        for m in _NUMERIC_DATE_RE.finditer(text):
+            a, b, y = int(m["a"]), int(m["b"]), int(m["y"])
+            # Only unambiguous forms: 6/30/2027 or 30/6/2027, never 3/4/2027.
+            if a > 12 and 1 <= b <= 12:
+                day_month = (a, b)
+            elif b > 12 and 1 <= a <= 12:
+                day_month = (b, a)
+            elif a == b and 1 <= a <= 12:
+                day_month = (a, b)
+            else:
                 continue
-            label_fmt = None
-            if m["y"]:
-                y = int(m["y"])
-                yield _Core(m.start(), m.end(), lambda _y, y=y, mw=m["mon"], d=m["d"]: _day(_parse_day(y, mw, d)), True, "date", True)
-            else:
-                yield _Core(m.start(), m.end(), lambda y, mw=m["mon"], d=m["d"]: _day(_parse_day(y, mw, d)), False, "date", False,
-                            needs_capital=m["mon"])
-            del label_fmt
-    for m in _MONTH_YEAR_RE.finditer(text):
-        y = int(m["y"]) if m["y"] else 2000 + int(m["yy"])
-        yield _Core(m.start(), m.end(), lambda _y, y=y, mo=_month_number(m["mon"]): _month(y, mo), True, "month", True,
-                    needs_capital=m["mon"] if m["yy"] else None)
-    for m in _ISO_MONTH_RE.finditer(text):
-        yield _Core(m.start(), m.end(), lambda _y, y=int(m["y"]), mo=int(m["m"]): _month(y, mo), True, "month", True)
-    for m in _MONTH_RE.finditer(text):
-        yield _Core(m.start(), m.end(), lambda y, mo=_month_number(m["mon"]): _month(y, mo), False, "month", False,
-                    needs_capital=m["mon"])
-    for regex in _QUARTER_RES:
-        for m in regex.finditer(text):
-            gd = m.groupdict()
-            q = int(gd["q"]) if gd.get("q") else _ORDINAL_NUMBER[gd["ord"].lower()]
-            fiscal = bool(gd.get("fy") or gd.get("fy2"))
-            y = _year_of(gd, stated)
-            if y is None:
-                yield _Core(m.start(), m.end(), lambda yr, q=q: _quarter(yr, q), False, "quarter", False)
-            else:
-                yield _Core(m.start(), m.end(), lambda _y, y=y, q=q, f=fiscal: _fiscal(_quarter(y, q), f), True, "quarter",
-                            bool(gd.get("y") or gd.get("yy") or gd.get("yy2")))
-    for m in _MONTH_QUARTER_RE.finditer(text):
-        mo = _month_number(m["mon"])
+            yield _Core(m.start(), m.end(), lambda _y, y=y, dm=day_month: _day(date(y, dm[1], dm[0])), True, "date", True)
+    if digits and months:
+        for regex in (_MDY_RE, _DMY_RE):
+            for m in regex.finditer(text):
+                if not 1 <= int(m["d"]) <= 31:
+                    continue
+                if m["y"]:
+                    y = int(m["y"])
+                    yield _Core(m.start(), m.end(), lambda _y, y=y, mw=m["mon"], d=m["d"]: _day(_parse_day(y, mw, d)), True, "date", True)
+                else:
+                    yield _Core(m.start(), m.end(), lambda y, mw=m["mon"], d=m["d"]: _day(_parse_day(y, mw, d)), False, "date", False,
+                                needs_capital=m["mon"])
+    if digits and months:
+        for m in _MONTH_YEAR_RE.finditer(text):
+            y = int(m["y"]) if m["y"] else 2000 + int(m["yy"])
+            yield _Core(m.start(), m.end(), lambda _y, y=y, mo=_month_number(m["mon"]): _month(y, mo), True, "month", True,
+                        needs_capital=m["mon"] if m["yy"] else None)
+    if digits:
+        for m in _ISO_MONTH_RE.finditer(text):
+            yield _Core(m.start(), m.end(), lambda _y, y=int(m["y"]), mo=int(m["m"]): _month(y, mo), True, "month", True)
+    if months:
+        for m in _MONTH_RE.finditer(text):
+            yield _Core(m.start(), m.end(), lambda y, mo=_month_number(m["mon"]): _month(y, mo), False, "month", False,
+                        needs_capital=m["mon"])
+    if quarters:
+        for regex in _QUARTER_RES:
+            for m in regex.finditer(text):
+                gd = m.groupdict()
+                q = int(gd["q"]) if gd.get("q") else _ORDINAL_NUMBER[gd["ord"].lower()]
+                fiscal = bool(gd.get("fy") or gd.get("fy2"))
+                y = _year_of(gd, stated)
+                if y is None:
+                    yield _Core(m.start(), m.end(), lambda yr, q=q: _quarter(yr, q), False, "quarter", False)
+                else:
+                    yield _Core(m.start(), m.end(), lambda _y, y=y, q=q, f=fiscal: _fiscal(_quarter(y, q), f), True, "quarter",
+                                bool(gd.get("y") or gd.get("yy") or gd.get("yy2")))
+    if months and "quarter" in low:
+        for m in _MONTH_QUARTER_RE.finditer(text):
+            mo = _month_number(m["mon"])
 
         def build(yr, mo=mo):
             end_month = _month(yr, mo)
@@ -470,113 +497,128 @@ def _cores(text: str, stated: date) -> Iterator[_Core]:
             yield _Core(m.start(), m.end(), lambda _y, y=int(m["y"]), b=build: b(y), True, "quarter", True)
         else:
             yield _Core(m.start(), m.end(), build, False, "quarter", False, needs_capital=m["mon"])
-    for regex in _HALF_RES:
-        for m in regex.finditer(text):
-            gd = m.groupdict()
-            if gd.get("h"):
-                h = int(gd["h"])
+    if halves:
+        for regex in _HALF_RES:
+            for m in regex.finditer(text):
+                gd = m.groupdict()
+                if gd.get("h"):
+                    h = int(gd["h"])
+                else:
+                    h = 1 if gd["ord"].lower() in ("first", "1st", "front") else 2
+                y = _year_of(gd, stated)
+                if y is None:
+                    yield _Core(m.start(), m.end(), lambda yr, h=h: _half(yr, h), False, "half", False)
+                else:
+                    yield _Core(m.start(), m.end(), lambda _y, y=y, h=h: _half(y, h), True, "half",
+                                bool(gd.get("y") or gd.get("yy") or gd.get("yy2")))
+    if any(w in low for w in _SEASONS):
+        for m in _SEASON_RE.finditer(text):
+            name = m["s"].lower()
+            if m["y"] or m["yy"]:
+                y = int(m["y"]) if m["y"] else 2000 + int(m["yy"])
+                yield _Core(m.start(), m.end(), lambda _y, y=y, n=name: _season(y, n), True, "season", True)
             else:
-                h = 1 if gd["ord"].lower() in ("first", "1st", "front") else 2
-            y = _year_of(gd, stated)
-            if y is None:
-                yield _Core(m.start(), m.end(), lambda yr, h=h: _half(yr, h), False, "half", False)
-            else:
-                yield _Core(m.start(), m.end(), lambda _y, y=y, h=h: _half(y, h), True, "half",
-                            bool(gd.get("y") or gd.get("yy") or gd.get("yy2")))
-    for m in _SEASON_RE.finditer(text):
-        name = m["s"].lower()
-        if m["y"] or m["yy"]:
+                yield _Core(m.start(), m.end(), lambda yr, n=name: _season(yr, n), False, "season", False)
+    if digits:
+        for m in _YEAR_RE.finditer(text):
+            y = int(m["y"])
+            fiscal = bool(m["pre"] and re.search(r"fiscal|fy", m["pre"], re.I))
+            yield _Core(m.start(), m.end(), lambda _y, y=y, f=fiscal: _fiscal(_year(y), f), True, "year", bool(m["pre"]))
+    if digits:
+        for m in _SHORT_YEAR_RE.finditer(text):
+            y = 2000 + int(m["yy"])
+            fiscal = "f" in m["pre"].lower()
+            yield _Core(m.start(), m.end(), lambda _y, y=y, f=fiscal: _fiscal(_year(y), f), True, "year", m["pre"] != "'")
+    if digits:
+        for m in _YEAR_RANGE_RE.finditer(text):
+            y, yy = int(m["y"]), int(m["yy"])
+            if len(m["yy"]) == 2 and yy <= 12 and m.group(0)[4:].strip()[:1] == "-":
+                continue  # 2026-07 is July 2026
+            y2 = yy if len(m["yy"]) == 4 else (y // 100) * 100 + yy
+            if y2 <= y or y2 - y > 10:
+                continue
+            yield _Core(m.start(), m.end(), lambda _y, y=y, y2=y2: _Period(date(y, 1, 1), date(y2, 12, 31), f"{y} to {y2}", 12 * (y2 - y + 1)),
+                        True, "range", True)
+    if digits:
+        for m in _DECADE_RE.finditer(text):
             y = int(m["y"]) if m["y"] else 2000 + int(m["yy"])
-            yield _Core(m.start(), m.end(), lambda _y, y=y, n=name: _season(y, n), True, "season", True)
-        else:
-            yield _Core(m.start(), m.end(), lambda yr, n=name: _season(yr, n), False, "season", False)
-    for m in _YEAR_RE.finditer(text):
-        y = int(m["y"])
-        fiscal = bool(m["pre"] and re.search(r"fiscal|fy", m["pre"], re.I))
-        yield _Core(m.start(), m.end(), lambda _y, y=y, f=fiscal: _fiscal(_year(y), f), True, "year", bool(m["pre"]))
-    for m in _SHORT_YEAR_RE.finditer(text):
-        y = 2000 + int(m["yy"])
-        fiscal = "f" in m["pre"].lower()
-        yield _Core(m.start(), m.end(), lambda _y, y=y, f=fiscal: _fiscal(_year(y), f), True, "year", m["pre"] != "'")
-    for m in _YEAR_RANGE_RE.finditer(text):
-        y, yy = int(m["y"]), int(m["yy"])
-        if len(m["yy"]) == 2 and yy <= 12 and m.group(0)[4:].strip()[:1] == "-":
-            continue  # 2026-07 is July 2026
-        y2 = yy if len(m["yy"]) == 4 else (y // 100) * 100 + yy
-        if y2 <= y or y2 - y > 10:
-            continue
-        yield _Core(m.start(), m.end(), lambda _y, y=y, y2=y2: _Period(date(y, 1, 1), date(y2, 12, 31), f"{y} to {y2}", 12 * (y2 - y + 1)),
-                    True, "range", True)
-    for m in _DECADE_RE.finditer(text):
-        y = int(m["y"]) if m["y"] else 2000 + int(m["yy"])
-        yield _Core(m.start(), m.end(), lambda _y, y=y: _decade(y), True, "decade", True)
-    for m in _RELCAL_RE.finditer(text):
-        yield from _relcal(m, stated)
-    for m in _YEAR_AFTER_NEXT_RE.finditer(text):
-        y = stated.year + 2
-        yield _Core(m.start(), m.end(), lambda _y, y=y: _year(y), True, "relcal", True)
-    for m in _THE_UNIT_RE.finditer(text):
-        what = m["what"].lower()
-        # "the year", "the quarter": only with a modifier or trigger (checked later); the current one.
-        if what == "year":
-            p = _year(stated.year)
-        elif what == "quarter":
-            p = _quarter(stated.year, (stated.month - 1) // 3 + 1)
-        elif what == "month":
-            p = _month(stated.year, stated.month)
-        elif what == "week":
-            p = _Period(stated - timedelta(days=stated.weekday()), _next_weekday(stated, 6, False), "this week")
-        elif what == "day":
-            p = _day(stated, "today")
-        elif what == "decade":
-            p = _decade(stated.year // 10 * 10)
-        else:
+            yield _Core(m.start(), m.end(), lambda _y, y=y: _decade(y), True, "decade", True)
+    if any(w in low for w in ("this", "next", "current", "coming", "upcoming", "present")):
+        for m in _RELCAL_RE.finditer(text):
+            yield from _relcal(m, stated)
+    if "after next" in low:
+        for m in _YEAR_AFTER_NEXT_RE.finditer(text):
+            y = stated.year + 2
+            yield _Core(m.start(), m.end(), lambda _y, y=y: _year(y), True, "relcal", True)
+    if any(w in low for w in ("year", "quarter", "month", "week", "decade", "century", "day")):
+        for m in _THE_UNIT_RE.finditer(text):
+            what = m["what"].lower()
+            # "the year", "the quarter": only with a modifier or trigger (checked later); the current one.
+            if what == "year":
+                p = _year(stated.year)
+            elif what == "quarter":
+                p = _quarter(stated.year, (stated.month - 1) // 3 + 1)
+            elif what == "month":
+                p = _month(stated.year, stated.month)
+            elif what == "week":
+                p = _Period(stated - timedelta(days=stated.weekday()), _next_weekday(stated, 6, False), "this week")
+            elif what == "day":
+                p = _day(stated, "today")
+            elif what == "decade":
+                p = _decade(stated.year // 10 * 10)
+            else:
+                first = stated.year // 100 * 100
+                p = _Period(date(first, 1, 1), date(first + 99, 12, 31), "this century", 1200)
+            label = p.label if what in ("week", "day", "century") else f"this {what} ({p.label})"
+            yield _Core(m.start(), m.end(), lambda _y, p=p, label=label: _Period(p.start, p.end, label, p.months, p.decade), True, "the_unit", False)
+    if "century" in low:
+        for m in _CENTURY_RE.finditer(text):
             first = stated.year // 100 * 100
-            p = _Period(date(first, 1, 1), date(first + 99, 12, 31), "this century", 1200)
-        label = p.label if what in ("week", "day", "century") else f"this {what} ({p.label})"
-        yield _Core(m.start(), m.end(), lambda _y, p=p, label=label: _Period(p.start, p.end, label, p.months, p.decade), True, "the_unit", False)
-    for m in _CENTURY_RE.finditer(text):
-        first = stated.year // 100 * 100
-        yield _Core(m.start(), m.end(), lambda _y, f=first: _Period(date(f, 1, 1), date(f + 99, 12, 31), "this century", 1200),
-                    True, "the_unit", False)
-    for m in _YEAR_END_RE.finditer(text):
-        if m["y"] or m["yy"]:
-            y = int(m["y"]) if m["y"] else 2000 + int(m["yy"])
-        else:
-            y = stated.year
-        word = m.group(0).lower()
-        if word.strip() == "ye":
-            continue  # "ye" alone is a word, not year-end
-        yield _Core(m.start(), m.end(), lambda _y, y=y: _day(date(y, 12, 31), f"the end of {y}"), True, "yearend", True)
-    for m in _YEAR_YEAR_END_RE.finditer(text):
-        y = int(m["y"])
-        yield _Core(m.start(), m.end(), lambda _y, y=y: _day(date(y, 12, 31), f"the end of {y}"), True, "yearend", True)
-    for m in _DAY_WORD_RE.finditer(text):
-        w = re.sub(r"\s+", " ", m["w"].lower())
-        if w.startswith("this time next"):
-            unit = w.rsplit(" ", 1)[1]
-            d = _add(stated, 1, unit)
-            label = f"{stated.isoformat()} plus 1 {unit}"
-        elif w.startswith("tomorrow"):
-            d, label = stated + timedelta(days=1), f"tomorrow ({stated + timedelta(days=1)})"
-        elif w.startswith("the day after"):
-            d, label = stated + timedelta(days=2), f"the day after tomorrow ({stated + timedelta(days=2)})"
-        else:
-            d, label = stated, f"the stated day ({stated})"
-        yield _Core(m.start(), m.end(), lambda _y, d=d, label=label: _day(d, label), True, "dayword",
-                    not w.startswith(("today", "tonight")))
-    for m in _HOLIDAY_RE.finditer(text):
-        name = m["h"]
-        if m["y"]:
-            yield _Core(m.start(), m.end(), lambda _y, y=int(m["y"]), n=name: _holiday(n, y), True, "holiday", True)
-        else:
-            yield _Core(m.start(), m.end(), lambda y, n=name: _holiday(n, y), False, "holiday", False)
-    for m in _WEEKDAY_RE.finditer(text):
-        wd = _WEEKDAYS[m["wd"].lower()[:3]]
-        day_name = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][wd]
-        yield _Core(m.start(), m.end(),
-                    lambda _y, wd=wd, n=day_name: _day(_next_weekday(stated, wd, False), f"the first {n} on or after {stated.isoformat()}"),
-                    True, "weekday", False, needs_capital=m["wd"])
+            yield _Core(m.start(), m.end(), lambda _y, f=first: _Period(date(f, 1, 1), date(f + 99, 12, 31), "this century", 1200),
+                        True, "the_unit", False)
+    if "end" in low or "ye" in low or "eoy" in low:
+        for m in _YEAR_END_RE.finditer(text):
+            if m["y"] or m["yy"]:
+                y = int(m["y"]) if m["y"] else 2000 + int(m["yy"])
+            else:
+                y = stated.year
+            word = m.group(0).lower()
+            if word.strip() == "ye":
+                continue  # "ye" alone is a word, not year-end
+            yield _Core(m.start(), m.end(), lambda _y, y=y: _day(date(y, 12, 31), f"the end of {y}"), True, "yearend", True)
+    if digits and "end" in low:
+        for m in _YEAR_YEAR_END_RE.finditer(text):
+            y = int(m["y"])
+            yield _Core(m.start(), m.end(), lambda _y, y=y: _day(date(y, 12, 31), f"the end of {y}"), True, "yearend", True)
+    if any(w in low for w in ("today", "tonight", "tomorrow", "end of", "eod", "cob", "close of business", "this time next")):
+        for m in _DAY_WORD_RE.finditer(text):
+            w = re.sub(r"\s+", " ", m["w"].lower())
+            if w.startswith("this time next"):
+                unit = w.rsplit(" ", 1)[1]
+                d = _add(stated, 1, unit)
+                label = f"{stated.isoformat()} plus 1 {unit}"
+            elif w.startswith("tomorrow"):
+                d, label = stated + timedelta(days=1), f"tomorrow ({stated + timedelta(days=1)})"
+            elif w.startswith("the day after"):
+                d, label = stated + timedelta(days=2), f"the day after tomorrow ({stated + timedelta(days=2)})"
+            else:
+                d, label = stated, f"the stated day ({stated})"
+            yield _Core(m.start(), m.end(), lambda _y, d=d, label=label: _day(d, label), True, "dayword",
+                        not w.startswith(("today", "tonight")))
+    if any(w in low for w in ("christmas", "xmas", "thanksgiving", "black friday", "easter", "halloween", "new year", "holiday")):
+        for m in _HOLIDAY_RE.finditer(text):
+            name = m["h"]
+            if m["y"]:
+                yield _Core(m.start(), m.end(), lambda _y, y=int(m["y"]), n=name: _holiday(n, y), True, "holiday", True)
+            else:
+                yield _Core(m.start(), m.end(), lambda y, n=name: _holiday(n, y), False, "holiday", False)
+    if "day" in low:
+        for m in _WEEKDAY_RE.finditer(text):
+            wd = _WEEKDAYS[m["wd"].lower()[:3]]
+            day_name = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][wd]
+            yield _Core(m.start(), m.end(),
+                        lambda _y, wd=wd, n=day_name: _day(_next_weekday(stated, wd, False), f"the first {n} on or after {stated.isoformat()}"),
+                        True, "weekday", False, needs_capital=m["wd"])
 
 
 def _fiscal(p: _Period, fiscal: bool) -> _Period:
@@ -1083,6 +1125,14 @@ _VAGUE_WORDS_RE = re.compile(
     |(?:the\s+)?(?:short|near|medium|mid|long)[\s-]term(?=\s*(?:[.,;:!?)]|$)))(?![\w-])""", _FLAGS)
 
 
+_UNIT_HINT_RE = re.compile(r"da?ys?\b|week|fortnight|mo(?:nth)?s?\b|quarter|qtr|ye?a?rs?\b|decade|centur|hours?\b|hrs?\b")
+_VAGUE_HINTS = ("coming", "next", "few", "several", "ahead", "come", "within", "soon", "shortly", "term", "run", "haul",
+                "near", "imminent", "any day", "any moment", "short order", "matter of", "handful", "distant", "while",
+                "before long", "number of", "mere")
+_NONE_HINTS = ("eventually", "some day", "someday", "one day", "some point", "some stage", "sooner or later", "future",
+               "due course", "down the", "these days")
+
+
 def _vague_word_horizon(w: str) -> str:
     w = _norm(w).replace("-", " ")
     if "term" in w or "run" in w or "haul" in w:
@@ -1231,10 +1281,14 @@ def _read(text: str, stated: date, horizons: Mapping[str, str] | None) -> Deadli
     if _NONE_WHOLE_RE.match(whole):
         return DeadlineReading(None, None, text.strip(), True, f"'{text.strip()}' names no deadline")
     table, problems = _horizon_table(horizons)
+    low = norm.lower()
     cands = _period_candidates(norm, stated, whole)
-    cands += _relative_candidates(norm, stated)
-    cands += _vague_candidates(norm, stated, table)
-    cands += _none_candidates(norm)
+    if _UNIT_HINT_RE.search(low):
+        cands += _relative_candidates(norm, stated)
+    if any(w in low for w in _VAGUE_HINTS):
+        cands += _vague_candidates(norm, stated, table)
+    if any(w in low for w in _NONE_HINTS):
+        cands += _none_candidates(norm)
     for c in cands:
         if whole == _norm(norm[c.start:c.end]).strip(" .,;:!?\"'()") and c.rank < 10:
             c.rank += 10
