@@ -325,6 +325,10 @@ _BYLINE = re.compile(
 def _find_byline(head: list[str]) -> str | None:
     for line in head:
         found = _BYLINE.match(line)
+        if found is None:
+            # "Posted on 15 October 2024 by Jo Writer", "April 8, 2026 | By Jo Writer"
+            later = re.search(r"(?:[|·•]\s*|\d{4},?\s+|\bposted\b[^|]*?\s)(by\s.*)$", line, re.I)
+            found = _BYLINE.match(later.group(1)) if later else None
         if found:
             name = re.sub(r"\s+(?:and|&)$", "", found.group("name")).strip()
             # "By Jane Doe" but not "By the end of the year ..."
@@ -347,7 +351,7 @@ _DATE = (
     r"|(?P<d2>\d{1,2})(?:st|nd|rd|th)?\s+(?P<m2>%(m)s),?\s+(?P<y2>\d{4})"
     r"|(?P<y3>\d{4})-(?P<m3>\d{2})-(?P<d3>\d{2}))" % {"m": _MONTH}
 )
-_PUBLISHED = re.compile(r"\b(?P<label>published|posted|first published|updated|last updated|date)\s*(?:on|at|:)?\s*(?:\w+day,?\s+)?" + _DATE, re.I)
+_PUBLISHED = re.compile(r"\b(?P<label>published|posted|first published|updated|last updated|date)\s*(?:on|at|:)?\s*(?:the\s+)?(?:\w+day,?\s+)?(?:the\s+)?" + _DATE, re.I)
 _DATE_LINE = re.compile(r"^(?:[^\w]*(?:\w+day,?\s+)?" + _DATE + r")\b", re.I)
 _DATELINE = re.compile(r"^[A-Z][A-Za-z.' ]{1,40}(?:,\s*[A-Z][A-Za-z.]{1,15})?(?:\s*\([A-Za-z .]+\))?,\s*(?:\w+day,?\s+)?" + _DATE + r"\s*(?:[-—–]|/)", re.I)
 # The place (and date, agency) that opens a wire story's first paragraph; not part of the sentence.
@@ -576,7 +580,7 @@ _CUES: list[tuple[str, re.Pattern[str], float]] = [
     # Second person is usually instruction ("you will need"), not a forecast.
     ("you will", re.compile(r"\byou(?:[’']ll|\s+will)\b", re.I), 0.5),
     ("shall", re.compile(r"\bshall\b", re.I), 1.0),
-    ("going to", re.compile(r"\b(?:is|are|am|was|were|[’']s|[’']re|[’']m)\s+(?:not\s+)?going\s+to\s+(?!(?:the|a|an|my|his|her|their|our|its|school|work|church|bed|court|war)\b)", re.I), 1.0),
+    ("going to", re.compile(r"\b(?:is|are|am|[’']s|[’']re|[’']m)\s+(?:not\s+)?going\s+to\s+(?!(?:the|a|an|my|his|her|their|our|its|school|work|church|bed|court|war)\b)", re.I), 1.0),
     ("expects", re.compile(r"\bexpect(?:s|ed|ing)?\b(?<!\bas expected)(?<!\bthan expected)(?<!\bthan expecting)(?!\s+(?:than|value|returns?)\b)", re.I), 1.0),
     ("predicts", re.compile(r"\bpredict(?:s|ed|ing)?\b(?!\s+(?:the\s+)?past\b)", re.I), 1.0),
     ("forecasts", re.compile(r"\bforecast(?:s|ed|ing|ers?)?\b", re.I), 1.0),
@@ -589,9 +593,12 @@ _CUES: list[tuple[str, re.Pattern[str], float]] = [
     ("is preparing to", re.compile(r"\bprepar(?:es|ing)\s+to\b", re.I), 1.0),
     ("likely", re.compile(r"(?<!\bmore )(?<!\bmost )(?<!\bless )(?<!\bleast )\b(?:un)?likely\b", re.I), 1.0),
     ("probably", re.compile(r"\bprobabl[ey]\b|\bin all likelihood\b|\balmost certainly\b|\binevitabl[ey]\b|\bcertainly\b|\bundoubtedly\b|\bsurely\b", re.I), 1.0),
-    ("chance", re.compile(r"\b(?:chances?|odds|probability)\s+(?:are|is|of|that)\b|\b\d+(?:\.\d+)?\s*(?:%|percent|per cent)\s+(?:chance|probability|likel)|\b\d+\s+in\s+\d+\b|\bone[- ]in[- ]\w+\b", re.I), 1.0),
+    ("chance", re.compile(r"\b\d+(?:\.\d+)?\s*(?:%|percent|per cent)\s+(?:chance|probability|likel|odds|risk)|\b\d+\s+in\s+\d+\s+(?:chance|odds)|\bone[- ]in[- ]\w+\s+(?:chance|odds)|\bchances\s+are\b|\b(?:good|strong|high|slim|small|low|even|real|fair)\s+(?:chance|odds)\b", re.I), 1.0),
+    # "their chances of success", "the odds of a deal": a forecast only with something else.
+    ("chances of", re.compile(r"\b(?:chances?|odds|probability|likelihood|risk)\s+(?:of|that|for)\b", re.I), 0.5),
     # Hedges and soft signals: a forecast only with something else.
     ("may", re.compile(r"\b(?:may|might|could|possibly|potentially|perhaps|maybe)\b(?!\s+be\s+(?:seen|argued|said)\b)", re.I), 0.5),
+    ("was going to", re.compile(r"\b(?:was|were)\s+(?:not\s+)?going\s+to\b", re.I), 0.5),
     ("would", re.compile(r"\bwould\b|\w[’']d\s+(?:be|have)\b", re.I), 0.5),
     ("should", re.compile(r"\bshould\b", re.I), 0.5),
     ("more likely", re.compile(r"\b(?:more|most|less|least)\s+likely\b", re.I), 0.5),
@@ -948,7 +955,7 @@ _LEAD_CONNECTORS = re.compile(r"^(?:but|and|yet|so|still|however|moreover|furthe
 _LEAD_GIVEN = re.compile(r"^(?:given\s+(?:that\s+)?|because\s+|since\s+|as\s+|with\s+|despite\s+|although\s+|though\s+|while\s+)[^,]{3,120},\s+", re.I)
 _LEAD_ATTRIBUTION = re.compile(
     r"^(?:according\s+to\s+[^,]{2,80}(?:(?:,\s+[^,]{2,60})*?,?\s+and\s+[^,]{2,80})?,\s+"
-    r"|(?:I|we)\s+(?:\w+\s+)?(?:expect|think|believe|predict|bet|suspect|reckon|anticipate|am confident|'m confident|’m confident|am sure|'m sure|’m sure)\s+(?:that\s+)?"
+    r"|(?:I|we)\s+(?:\w+\s+)?(?:expect|think|believe|predict|bet|suspect|reckon|anticipate|am confident|'m confident|’m confident|am sure|'m sure|’m sure)\s+(?:that\s+(?!(?:will|would|could|may|might|is|was|won't|should)\b))?"
     r"|(?:my|our)\s+(?:thesis|view|prediction|forecast|bet|expectation)\s+is\s+(?:clear\s*:\s*|that\s+)?"
     r"|(?:this\s+(?:article|piece|column|analysis|report|essay|post))\s+(?:argues|predicts|expects|forecasts|contends|suggests)\s+(?:that\s+)?"
     r"|(?:expect|look for|watch for)\s+"

@@ -241,6 +241,8 @@ NOT_FORECAST_SENTENCES = [
     "The stadium, built in 1923, seats 40,000 fans.",
     "Will Smith said the film was the hardest role of his career.",
     "The political will to reform pensions has faded since the election.",
+    "Its voters were going to turn out regardless.",
+    "Campaigns are watching the polls to judge their chances of success.",
     "This guide will show you how to file your taxes before the deadline.",
     "In this article, we'll look at what the ruling means for renters next year.",
     "Sign up for our newsletter and you will never miss a story.",
@@ -463,6 +465,11 @@ def test_blocks_join_hard_wrapped_lines_and_split_bullets_and_tables():
     ]
 
 
+def test_byline_after_a_date_or_a_posted_line():
+    assert ex.read_article(b"Headline here today\nPosted on 15 October 2024 by Jo Writer\nText.").author == "Jo Writer"
+    assert ex.read_article(b"Headline here today\nApril 8, 2026 | By Sam Lee\nText.").author == "Sam Lee"
+
+
 @pytest.mark.parametrize(
     "head, expected",
     [
@@ -472,6 +479,7 @@ def test_blocks_join_hard_wrapped_lines_and_split_bullets_and_tables():
         (["SAN FRANCISCO, April 8, 2026 — Meta said on Wednesday ..."], date(2026, 4, 8)),
         (["Headline", "By Jane Doe | Apr. 8, 2026"], date(2026, 4, 8)),
         (["Headline", "2026-04-08"], date(2026, 4, 8)),
+        (["Headline", "Posted on the 15 October 2024 by Jo Writer"], date(2024, 10, 15)),
         (["Headline", "Meta released Muse Spark on April 8, 2026, its first model from the new lab."], None),
         (["Headline", "Published February 30, 2026"], None),
     ],
