@@ -120,8 +120,8 @@ def prediction_document(prediction: Prediction, tags: list[str], forecasts: list
         item["stated"] = forecast.stated
         if forecast.quote:
             item["quote"] = forecast.quote
-        if forecast.article_id is not None and forecast.article_id != prediction.article_id:
-            item["article"] = lookup.article_dict(forecast.article_id)
+        if forecast.article_id != prediction.article_id:
+            item["article"] = lookup.article_dict(forecast.article_id)  # None: stated in no known article
         if forecast.withdrawn_at is not None:
             item["withdrawn"] = forecast.withdrawn_at
         items.append(item)

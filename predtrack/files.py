@@ -508,15 +508,18 @@ class _Reader:
         else:
             self.error(line, f"{what}: stated is required when the article has no published date")
         forecast_article = article
-        if data.get("article") is not None:
-            forecast_article = self.article(data["article"], self.value_line(data, "article", line), f"{what}: article")
+        if "article" in data:
+            # `article: null` says the forecast was stated in no known article.
+            forecast_article = None
+            if data["article"] is not None:
+                forecast_article = self.article(data["article"], self.value_line(data, "article", line), f"{what}: article")
         withdrawn = None
         if data.get("withdrawn") is not None:
             withdrawn = self.value(data, "withdrawn", line, lambda v: read_datetime(v, "withdrawn"), what)
         if len(self.errors) > errors_before:
             return None
         given = {"quote", "words", "kind"}
-        if forecast_article is not None:
+        if forecast_article is not None or "article" in data:
             given.add("article")
         if "withdrawn" in data:
             given.add("withdrawn")

@@ -22,12 +22,13 @@ Rules (docs/predictions-format.md has them with examples):
 from __future__ import annotations
 
 import csv
+import marshal
 import math
 import os
 import sqlite3
 import tempfile
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from itertools import groupby
 from pathlib import Path
 from typing import Callable, Iterable, Iterator
@@ -63,16 +64,23 @@ TAG_SEPARATOR = ";"
 NO_DEADLINE = "none"  # a deadline cell saying the prediction has no deadline
 MAX_ERRORS = 1000  # kept with their text; beyond this only counted (a broken million-row file)
 
-# Staging columns, in the order rows are written.
-_STAGE = (
-    "file", "line", "prediction", "claim", "criteria", "deadline", "deadline_text", "vague", "tags", "owner", "notes",
-    "source", "source_kind", "organisation", "probability", "probability_kind", "words", "stated", "quote", "withdrawn",
-    "outcome", "outcome_value", "resolved", "evidence", "resolution_note", "resolved_by", "recorded_at", "superseded_at",
-    "url", "title", "outlet", "author", "published", "seed", "article_notes",
-)
-_I = {name: index for index, name in enumerate(_STAGE)}
-_NUMERIC = {"vague": "INTEGER", "probability": "REAL", "outcome_value": "REAL", "file": "INTEGER", "line": "INTEGER"}
+# What is staged for each row: one marshalled tuple in this order (marshal is the cheapest
+# way through SQLite for a million rows: two bound values a row instead of thirty).
+(
+    _FILE, _LINE, _CLAIM, _CRITERIA, _DEADLINE, _DEADLINE_TEXT, _VAGUE, _TAGS, _OWNER, _NOTES,
+    _SOURCE, _SOURCE_KIND, _ORGANISATION, _PROBABILITY, _KIND, _WORDS, _STATED, _QUOTE, _WITHDRAWN,
+    _OUTCOME, _OUTCOME_VALUE, _RESOLVED, _EVIDENCE, _RESOLUTION_NOTE, _RESOLVED_BY, _RECORDED_AT, _SUPERSEDED_AT,
+    _ARTICLE,
+) = range(28)
+_ARTICLE_FIELDS = ("url", "title", "outlet", "author", "published", "seed", "notes")
 _BATCH = 5000
+_NO_PROBLEMS: list[str] = []
+
+
+def _clean(value: str | None) -> str | None:
+    if not value:
+        return None
+    return value.strip() or None
 
 
 class RowError(Exception):
@@ -114,10 +122,11 @@ class FlatCsvReader:
         self._db.execute("PRAGMA journal_mode = OFF")
         self._db.execute("PRAGMA synchronous = OFF")
         self._db.execute("PRAGMA cache_size = -32000")
-        columns = ", ".join(f"{name} {_NUMERIC.get(name, 'TEXT')}" for name in _STAGE)
-        self._db.execute(f"CREATE TABLE stage (rownum INTEGER PRIMARY KEY, {columns})")
-        self._insert = f"INSERT INTO stage ({', '.join(_STAGE)}) VALUES ({', '.join('?' * len(_STAGE))})"
-        self._indexed = False
+        self._db.execute("CREATE TABLE stage (rownum INTEGER PRIMARY KEY, prediction TEXT NOT NULL, data BLOB NOT NULL)")
+        self._insert = "INSERT INTO stage (prediction, data) VALUES (?, ?)"
+        from predtrack.store import ID_PATTERN
+
+        self._id_pattern = ID_PATTERN
         # Cells repeat a lot (dates, tags, deadline phrases, outcomes): read each distinct one once.
         self._deadline_cache: dict[tuple[str, date], tuple[date | None, bool]] = {}
         self._tags_cache: dict[str, str] = {}
@@ -170,9 +179,10 @@ class FlatCsvReader:
             if header is None:
                 self.error(f"{path_text}:1: empty file: expected a header row naming the columns, e.g. {', '.join(CORE_COLUMNS)}")
                 return
-            positions = self._header(header, path_text)
-            if positions is None:
+            names = self._header(header, path_text)
+            if names is None:
                 return
+            has_extra = any(name in EXTRA_COLUMNS for name in names)
             batch: list[tuple] = []
             start = reader.line_num + 1
             while True:
@@ -192,10 +202,11 @@ class FlatCsvReader:
                     self.error(f"{path_text}:{line}: the row has {len(cells)} cells but the header names {len(header)} columns")
                     continue
                 try:
-                    batch.append(self._row(cells, positions, file_index, line))
+                    prediction, data = self._row(dict(zip(names, cells)), has_extra, file_index, line)
                 except RowError as exc:
                     self.error(f"{path_text}:{line}: {exc}")
                     continue
+                batch.append((prediction, marshal.dumps(data)))
                 if len(batch) >= _BATCH:
                     self._db.executemany(self._insert, batch)
                     batch.clear()
@@ -221,38 +232,32 @@ class FlatCsvReader:
             self.error(f"{path}:1: {problem}")
         if problems:
             return None
-        return {name: index for index, name in enumerate(names)}
+        return names
 
-    def _row(self, cells: list[str], positions: dict[str, int], file_index: int, line: int) -> tuple:
-        count = len(cells)
-
-        def cell(name: str) -> str | None:
-            index = positions.get(name)
-            if index is None or index >= count:
-                return None
-            value = cells[index].strip()
-            return value or None
-
-        problems: list[str] = []
-        raw_id = cell("prediction")
-        prediction = None
-        if raw_id is None:
-            problems.append("prediction is empty: every row names the prediction id it belongs to")
-        else:
+    def _row(self, v: dict[str, str], has_extra: bool, file_index: int, line: int) -> tuple[str, tuple]:
+        """Check one row (cells by column name); return (prediction id, staged tuple) or raise RowError."""
+        problems = _NO_PROBLEMS
+        prediction = _clean(v.get("prediction"))
+        if prediction is None:
+            problems = ["prediction is empty: every row names the prediction id it belongs to"]
+        elif not self._id_pattern.match(prediction):
             try:
-                prediction = check_id(raw_id)
+                check_id(prediction)
             except InvalidValue as exc:
-                problems.append(str(exc))
-        stated = published = resolved = None
-        if (text := cell("published")) is not None:
+                problems = [str(exc)]
+        if problems is _NO_PROBLEMS:
+            problems = []
+        extra = v if has_extra else {}
+        published = stated = resolved = None
+        if (text := _clean(extra.get("published"))) is not None:
             published = self._date(text, "published", problems)
-        if (text := cell("stated")) is not None:
+        if (text := _clean(v.get("stated"))) is not None:
             stated = self._date(text, "stated", problems)
-        if (text := cell("resolved")) is not None:
+        if (text := _clean(v.get("resolved"))) is not None:
             resolved = self._date(text, "resolved", problems)
 
-        source = cell("source")
-        probability_cell = cell("probability")
+        source = _clean(v.get("source"))
+        probability_cell = _clean(v.get("probability"))
         probability = kind = words = None
         if source is not None or probability_cell is not None:
             if source is None:
@@ -265,17 +270,21 @@ class FlatCsvReader:
                 stated = published
                 if stated is None and source is not None:
                     problems.append("stated is empty: a forecast row needs the date the forecast was stated")
-        words = cell("words") or words
-        explicit_kind = cell("probability_kind")
-        if explicit_kind is not None:
-            if explicit_kind not in PROBABILITY_KINDS:
-                problems.append(str(InvalidValue("probability_kind", explicit_kind, "stated or inferred")))
-            kind = explicit_kind
-        source_kind = cell("source_kind")
-        if source_kind is not None and source_kind not in SOURCE_KINDS:
-            problems.append(str(InvalidValue("source_kind", source_kind, ", ".join(SOURCE_KINDS))))
+        source_kind = organisation = withdrawn = None
+        if has_extra:
+            words = _clean(extra.get("words")) or words
+            explicit_kind = _clean(extra.get("probability_kind"))
+            if explicit_kind is not None:
+                if explicit_kind not in PROBABILITY_KINDS:
+                    problems.append(str(InvalidValue("probability_kind", explicit_kind, "stated or inferred")))
+                kind = explicit_kind
+            source_kind = _clean(extra.get("source_kind"))
+            if source_kind is not None and source_kind not in SOURCE_KINDS:
+                problems.append(str(InvalidValue("source_kind", source_kind, ", ".join(SOURCE_KINDS))))
+            organisation = _clean(extra.get("organisation"))
+            withdrawn = self._moment(extra, "withdrawn_at", problems)
 
-        outcome_cell = cell("outcome")
+        outcome_cell = _clean(v.get("outcome"))
         outcome = outcome_value = None
         if outcome_cell is not None:
             cached = self._outcome_cache.get(outcome_cell)
@@ -288,49 +297,27 @@ class FlatCsvReader:
                     self._outcome_cache[outcome_cell] = cached
             if cached is not None:
                 outcome, outcome_value = cached
-            if resolved is None and not any("resolved" in p for p in problems):
+            if resolved is None and _clean(v.get("resolved")) is None:
                 problems.append("resolved is empty: an outcome needs the date it became known")
         elif resolved is not None:
             problems.append("resolved given without an outcome")
 
-        deadline_text = cell("deadline")
-        deadline = None
-        vague = 0
+        deadline_text = _clean(v.get("deadline"))
         explicit_deadline = None
-        if (text := cell("deadline_date")) is not None:
+        if has_extra and (text := _clean(extra.get("deadline_date"))) is not None:
             explicit_deadline = self._date(text, "deadline_date", problems)
         deadline_stated = deadline_text is not None or explicit_deadline is not None
+        deadline = None
+        vague = False
         if deadline_text is not None and deadline_text.lower() == NO_DEADLINE:
             deadline_text = None
         if deadline_text is not None:
-            reference = stated or published or explicit_deadline
-            if reference is None:
-                try:
-                    deadline = date.fromisoformat(deadline_text)
-                except ValueError:
-                    problems.append(
-                        f"the deadline {deadline_text!r} is a phrase: it needs a stated or published date on the same row "
-                        "to be read from (or give deadline_date)"
-                    )
-            else:
-                key = (deadline_text, reference)
-                reading = self._deadline_cache.get(key)
-                if reading is None:
-                    try:
-                        reading = read_deadline(deadline_text, reference, self.horizons)
-                    except InvalidValue as exc:
-                        if explicit_deadline is None:
-                            problems.append(f"{exc} (or give deadline_date)")
-                        reading = (None, False)
-                    else:
-                        self._deadline_cache[key] = reading
-                deadline, vague_flag = reading
-                vague = int(vague_flag)
+            deadline, vague = self._deadline(deadline_text, stated or published or explicit_deadline, explicit_deadline, problems)
         if explicit_deadline is not None:
             deadline = explicit_deadline
 
         tags = None
-        if (text := cell("tags")) is not None:
+        if (text := _clean(v.get("tags"))) is not None:
             tags = self._tags_cache.get(text)
             if tags is None:
                 try:
@@ -338,33 +325,72 @@ class FlatCsvReader:
                 except InvalidValue as exc:
                     problems.append(f"{exc} (tags are separated by {TAG_SEPARATOR!r})")
                 else:
-                    self._tags_cache[text] = tags
-        owner = cell("owner")
-        if owner is not None and ("@" not in owner or any(c.isspace() for c in owner)):
-            problems.append(str(InvalidValue("owner", owner, "an email address such as jane@example.org")))
-        evidence = cell("evidence")
-        timestamps = {}
-        for name in ("withdrawn_at", "recorded_at", "superseded_at"):
-            if (text := cell(name)) is not None:
-                try:
-                    timestamps[name] = read_datetime(text, name).isoformat()
-                except InvalidValue as exc:
-                    problems.append(str(exc))
-        if "superseded_at" in timestamps and outcome_cell is None:
-            problems.append("superseded_at given without an outcome: it marks an earlier resolution")
+                    if len(self._tags_cache) < 100_000:
+                        self._tags_cache[text] = tags
+        owner = notes = evidence = resolution_note = resolved_by = recorded_at = superseded_at = None
+        article = None
+        url = _clean(v.get("url"))
+        if has_extra:
+            owner = _clean(extra.get("owner"))
+            if owner is not None and ("@" not in owner or any(c.isspace() for c in owner)):
+                problems.append(str(InvalidValue("owner", owner, "an email address such as jane@example.org")))
+            notes = _clean(extra.get("notes"))
+            evidence = _clean(extra.get("evidence"))
+            if evidence is not None:
+                evidence = " ".join(evidence.split())
+            resolution_note = _clean(extra.get("resolution_note"))
+            resolved_by = _clean(extra.get("resolved_by"))
+            recorded_at = self._moment(extra, "recorded_at", problems)
+            superseded_at = self._moment(extra, "superseded_at", problems)
+            if superseded_at is not None and outcome_cell is None:
+                problems.append("superseded_at given without an outcome: it marks an earlier resolution")
+            fields = (url, _clean(extra.get("title")), _clean(extra.get("outlet")), _clean(extra.get("author")),
+                      published.isoformat() if published else None, _clean(extra.get("seed")), _clean(extra.get("article_notes")))
+            if any(fields):
+                article = fields
+        elif url is not None:
+            article = (url, None, None, None, None, None, None)
         if problems:
             raise RowError("; ".join(problems))
-        return (
-            file_index, line, prediction, cell("claim"), cell("criteria"),
-            deadline.isoformat() if deadline else ("" if deadline_stated else None), deadline_text, vague, tags, owner, cell("notes"),
-            source, source_kind, cell("organisation"), probability, kind, words,
-            stated.isoformat() if stated and source else None, cell("quote"), timestamps.get("withdrawn_at"),
+        return prediction, (
+            file_index, line, _clean(v.get("claim")), _clean(v.get("criteria")),
+            deadline.isoformat() if deadline else ("" if deadline_stated else None), deadline_text, vague, tags, owner, notes,
+            source, source_kind, organisation, probability, kind, words,
+            stated.isoformat() if stated and source else None, _clean(v.get("quote")), withdrawn,
             outcome, outcome_value, resolved.isoformat() if resolved else None,
-            " ".join(evidence.split()) if evidence else None, cell("resolution_note"), cell("resolved_by"),
-            timestamps.get("recorded_at"), timestamps.get("superseded_at"),
-            cell("url"), cell("title"), cell("outlet"), cell("author"),
-            published.isoformat() if published else None, cell("seed"), cell("article_notes"),
+            evidence, resolution_note, resolved_by, recorded_at, superseded_at, article,
         )
+
+    def _deadline(self, text: str, reference: date | None, explicit: date | None, problems: list[str]) -> tuple[date | None, bool]:
+        if reference is None:
+            try:
+                return date.fromisoformat(text), False
+            except ValueError:
+                problems.append(f"the deadline {text!r} is a phrase: it needs a stated or published date on the same row "
+                                "to be read from (or give deadline_date)")
+                return None, False
+        key = (text, reference)
+        reading = self._deadline_cache.get(key)
+        if reading is None:
+            try:
+                reading = read_deadline(text, reference, self.horizons)
+            except InvalidValue as exc:
+                if explicit is None:
+                    problems.append(f"{exc} (or give deadline_date)")
+                return None, False
+            if len(self._deadline_cache) < 100_000:
+                self._deadline_cache[key] = reading
+        return reading
+
+    def _moment(self, cells: dict[str, str], name: str, problems: list[str]) -> str | None:
+        text = _clean(cells.get(name))
+        if text is None:
+            return None
+        try:
+            return read_datetime(text, name).isoformat()
+        except InvalidValue as exc:
+            problems.append(str(exc))
+            return None
 
     def _date(self, text: str, name: str, problems: list[str]) -> date | None:
         value = self._date_cache.get(text)
@@ -401,23 +427,18 @@ class FlatCsvReader:
 
     # --- pass 2: predictions ------------------------------------------------------------------
 
-    def _ensure_index(self) -> None:
-        if not self._indexed:
-            self._db.execute("CREATE INDEX stage_prediction ON stage (prediction, rownum)")
-            self._indexed = True
-
     def prediction_count(self) -> int:
-        self._ensure_index()
         return self._db.execute("SELECT COUNT(DISTINCT prediction) FROM stage").fetchone()[0]
 
     def records(self) -> Iterator[PredictionRecord]:
         """One record per prediction, in id order; problems spanning rows are added to `errors`."""
-        self._ensure_index()
         self.counts.predictions = self.counts.forecasts = self.counts.resolutions = 0
-        cursor = self._db.execute(f"SELECT {', '.join(_STAGE)} FROM stage ORDER BY prediction, rownum")
-        prediction_index = _I["prediction"]
-        for prediction_id, rows in groupby(cursor, key=lambda row: row[prediction_index]):
-            record = self._record(prediction_id, list(rows))
+        # No index: SQLite's sorter reads the table once, in order on disk, and merges sorted
+        # runs; walking an index over shuffled rows would read the table at random instead.
+        cursor = self._db.execute("SELECT prediction, data FROM stage ORDER BY prediction, rownum")
+        loads = marshal.loads
+        for prediction_id, rows in groupby(cursor, key=lambda row: row[0]):
+            record = self._record(prediction_id, [loads(row[1]) for row in rows])
             if record is not None:
                 self.counts.predictions += 1
                 self.counts.forecasts += len(record.forecasts)
@@ -425,16 +446,16 @@ class FlatCsvReader:
                 yield record
 
     def _place(self, row: tuple) -> str:
-        return f"{self.paths[row[0]]}:{row[1]}"
+        return f"{self.paths[row[_FILE]]}:{row[_LINE]}"
 
     def _article(self, row: tuple, cache: dict) -> ArticleRecord | None:
-        fields = row[_I["url"]:_I["article_notes"] + 1]
-        if not any(fields):
+        fields = row[_ARTICLE]
+        if fields is None:
             return None
         article = cache.get(fields)
         if article is None:
             url, title, outlet, author, published, seed, notes = fields
-            given = frozenset(name for name, value in zip(("url", "title", "outlet", "author", "published", "seed", "notes"), fields) if value)
+            given = frozenset(name for name, value in zip(_ARTICLE_FIELDS, fields) if value)
             article = ArticleRecord(
                 title=title, outlet=outlet, author=author, published=date.fromisoformat(published) if published else None,
                 url=url, seed=seed, notes=notes, given=given, place=self._place(row),
@@ -444,79 +465,75 @@ class FlatCsvReader:
             cache[fields] = article
         return article
 
+    _SINGLE = (("claim", _CLAIM), ("criteria", _CRITERIA), ("owner", _OWNER), ("notes", _NOTES), ("deadline", _DEADLINE))
+
     def _record(self, prediction_id: str, rows: list[tuple]) -> PredictionRecord | None:
         errors_before = self.error_count
-        first = rows[0]
-        record = PredictionRecord(id=prediction_id, place=self._place(first))
+        record = PredictionRecord(id=prediction_id, place=self._place(rows[0]))
         given: set[str] = set()
         seen_at: dict[str, tuple] = {}
         article_cache: dict = {}
         tags: list[str] | None = None
         forecasts_seen: dict[tuple[str, str], tuple] = {}
-        current: list[tuple] = []
-        I = _I
+        current: list[tuple[tuple, ResolutionRecord]] = []
         for row in rows:
-            for name, attribute in (("claim", "claim"), ("criteria", "criteria"), ("owner", "owner"), ("notes", "notes"), ("deadline", "deadline")):
-                value = row[I[name]]
+            for name, index in self._SINGLE:
+                value = row[index]
                 if value is None:
                     continue
-                if name in seen_at:
-                    if seen_at[name][I[name]] != value:
+                first = seen_at.get(name)
+                if first is not None:
+                    if first[index] != value:
                         self.error(f"{self._place(row)}: prediction {prediction_id}: {name} {value!r} differs from "
-                                   f"{seen_at[name][I[name]]!r} on line {seen_at[name][1]}")
+                                   f"{first[index]!r} on line {first[_LINE]}")
                     continue
                 seen_at[name] = row
                 given.add(name)
-                if name == "deadline":
+                if index == _DEADLINE:
                     record.deadline = date.fromisoformat(value) if value else None
-                    record.deadline_text = row[I["deadline_text"]]
-                    record.deadline_vague = bool(row[I["vague"]])
+                    record.deadline_text = row[_DEADLINE_TEXT]
+                    record.deadline_vague = row[_VAGUE]
+                elif index == _CLAIM:
+                    record.claim = value
+                    article = self._article(row, article_cache)
+                    if article is not None:
+                        record.article = article
+                        given.add("article")
                 else:
-                    setattr(record, attribute, value)
-                    if name == "claim":
-                        article = self._article(row, article_cache)
-                        if article is not None:
-                            record.article = article
-                            given.add("article")
-            if row[I["tags"]] is not None:
-                tags = tags or []
-                for tag in row[I["tags"]].split("\x1f"):
+                    setattr(record, name, value)
+            if row[_TAGS] is not None:
+                tags = tags if tags is not None else []
+                for tag in row[_TAGS].split("\x1f"):
                     if tag and tag not in tags:
                         tags.append(tag)
-            source = row[I["source"]]
+            source = row[_SOURCE]
             if source is not None:
-                key = (source, row[I["stated"]])
-                if key in forecasts_seen:
+                key = (source, row[_STATED])
+                first = forecasts_seen.get(key)
+                if first is not None:
                     self.error(f"{self._place(row)}: prediction {prediction_id}: a second forecast by {source} stated {key[1]} "
-                               f"(the first is on line {forecasts_seen[key][1]}); a source has one forecast per prediction and day")
+                               f"(the first is on line {first[_LINE]}); a source has one forecast per prediction and day")
                     continue
                 forecasts_seen[key] = row
-                forecast_given = {"kind"}
-                for name in ("quote", "words"):
-                    if row[I[name]] is not None:
-                        forecast_given.add(name)
-                withdrawn = row[I["withdrawn"]]
-                if withdrawn is not None:
-                    forecast_given.add("withdrawn")
-                article = self._article(row, article_cache)
-                if article is not None:
-                    forecast_given.add("article")
+                forecast_given = _FORECAST_GIVEN[(row[_QUOTE] is not None, row[_WORDS] is not None, row[_WITHDRAWN] is not None,
+                                                  row[_ARTICLE] is not None)]
                 record.forecasts.append(ForecastRecord(
-                    source=source, probability=row[I["probability"]], kind=row[I["probability_kind"]],
-                    stated=date.fromisoformat(row[I["stated"]]), words=row[I["words"]], quote=row[I["quote"]],
-                    source_kind=row[I["source_kind"]], organisation=row[I["organisation"]], article=article,
-                    withdrawn=_moment(withdrawn), given=frozenset(forecast_given), place=self._place(row),
+                    source=source, probability=row[_PROBABILITY], kind=row[_KIND],
+                    stated=date.fromisoformat(row[_STATED]), words=row[_WORDS], quote=row[_QUOTE],
+                    source_kind=row[_SOURCE_KIND], organisation=row[_ORGANISATION],
+                    article=self._article(row, article_cache) if row[_ARTICLE] is not None else None,
+                    withdrawn=_moment(row[_WITHDRAWN]), given=forecast_given, place=self._place(row),
                 ))
-            if row[I["outcome"]] is not None:
+            if row[_OUTCOME] is not None:
                 resolution = ResolutionRecord(
-                    outcome=row[I["outcome"]], outcome_value=row[I["outcome_value"]],
-                    resolved=date.fromisoformat(row[I["resolved"]]),
-                    evidence=(row[I["evidence"]] or "").split(), note=row[I["resolution_note"]], by=row[I["resolved_by"]],
-                    recorded=_moment(row[I["recorded_at"]]), superseded=_moment(row[I["superseded_at"]]), place=self._place(row),
+                    outcome=row[_OUTCOME], outcome_value=row[_OUTCOME_VALUE], resolved=date.fromisoformat(row[_RESOLVED]),
+                    evidence=(row[_EVIDENCE] or "").split(), note=row[_RESOLUTION_NOTE], by=row[_RESOLVED_BY],
+                    recorded=_moment(row[_RECORDED_AT]), superseded=_moment(row[_SUPERSEDED_AT]), place=self._place(row),
                 )
-                if source is None and row[I["url"]] and row[I["url"]] not in resolution.evidence:
+                url = row[_ARTICLE][0] if row[_ARTICLE] is not None else None
+                if source is None and url and url not in resolution.evidence:
                     # On a resolution-only row the url is where the outcome can be checked.
-                    resolution.evidence.append(row[I["url"]])
+                    resolution.evidence.append(url)
                 if resolution.superseded is not None:
                     record.history.append(resolution)
                 else:
@@ -530,7 +547,7 @@ class FlatCsvReader:
                 if (other.outcome, other.resolved) != (resolution.outcome, resolution.resolved):
                     self.error(f"{self._place(other_row)}: prediction {prediction_id}: outcome {other.outcome} resolved "
                                f"{other.resolved.isoformat()} contradicts {resolution.outcome} resolved {resolution.resolved.isoformat()} "
-                               f"on line {row[1]} (an earlier resolution needs superseded_at)")
+                               f"on line {row[_LINE]} (an earlier resolution needs superseded_at)")
                     continue
                 for link in other.evidence:
                     if link not in resolution.evidence:
@@ -553,12 +570,17 @@ class FlatCsvReader:
             pass
 
 
-def _moment(text: str | None):
-    if text is None:
-        return None
-    from datetime import datetime
+def _moment(text: str | None) -> datetime | None:
+    return None if text is None else datetime.fromisoformat(text)
 
-    return datetime.fromisoformat(text)
+
+# Which optional forecast fields a row states: (quote, words, withdrawn, article) -> names.
+_FORECAST_GIVEN = {
+    (quote, words, withdrawn, article): frozenset(
+        ["kind"] + [name for name, present in (("quote", quote), ("words", words), ("withdrawn", withdrawn), ("article", article)) if present]
+    )
+    for quote in (False, True) for words in (False, True) for withdrawn in (False, True) for article in (False, True)
+}
 
 
 def _describe(exc: Exception) -> str:

@@ -37,7 +37,7 @@ from sqlmodel import Session
 from predtrack import store
 from predtrack.errors import InvalidValue
 from predtrack.files import ArticleRecord, ForecastRecord, PredictionRecord, ResolutionRecord, iter_chunks
-from predtrack.models import Article, Forecast, Prediction, PredictionTag, Resolution, Source
+from predtrack.models import Article, Forecast, Prediction, PredictionTag, Resolution, Source, SourceAlias
 
 PREDICTIONS = Prediction.__table__
 FORECASTS = Forecast.__table__
@@ -45,6 +45,71 @@ TAGS = PredictionTag.__table__
 RESOLUTIONS = Resolution.__table__
 
 CHUNK = 1000
+
+
+class _BulkInsert:
+    """INSERT of many rows straight through the driver's executemany.
+
+    SQLAlchemy's executemany spends most of its time processing each parameter of each row;
+    here each column's bind processor runs once per distinct value (dates, `now` and kinds
+    repeat across a million rows), which makes a large import several times faster.
+    """
+
+    def __init__(self, session: Session, table, columns: tuple[str, ...]):
+        self.connection = session.connection()
+        dialect = self.connection.dialect
+        quote = dialect.identifier_preparer.quote
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        self.sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+                    f"VALUES ({', '.join([mark] * len(columns))})")
+        self.columns = columns
+        self.processors = [table.c[name].type._cached_bind_processor(dialect) for name in columns]
+        self.caches: list[dict] = [{} for _ in columns]
+
+    def __call__(self, rows: list[tuple]) -> None:
+        if not rows:
+            return
+        steps = [(i, p, self.caches[i]) for i, p in enumerate(self.processors) if p is not None]
+        if steps:
+            processed = []
+            for row in rows:
+                values = list(row)
+                for i, process, cache in steps:
+                    value = values[i]
+                    if value is None:
+                        continue
+                    try:
+                        result = cache[value]
+                    except KeyError:
+                        result = cache[value] = process(value)
+                        if len(cache) > 10_000:
+                            cache.clear()
+                    except TypeError:  # unhashable
+                        result = process(value)
+                    values[i] = result
+                processed.append(tuple(values))
+            rows = processed
+        self.connection.exec_driver_sql(self.sql, rows)
+
+
+PREDICTION_COLUMNS = (
+    "id", "claim", "criteria", "deadline", "deadline_text", "deadline_vague", "notes", "owner", "article_id",
+    "created_at", "updated_at", "outcome", "outcome_value", "resolved_on", "nag_series", "snoozed_until",
+)
+FORECAST_COLUMNS = (
+    "prediction_id", "source_id", "probability", "probability_kind", "probability_text", "stated", "quote",
+    "article_id", "withdrawn_at", "created_at",
+)
+# What an update compares: only these columns are read back (a million rows' timestamps cost seconds).
+EXISTING_COLUMNS = tuple(PREDICTIONS.c[name] for name in (
+    "id", "claim", "criteria", "deadline", "deadline_text", "deadline_vague", "notes", "owner", "article_id",
+    "outcome", "resolved_on", "nag_series"))
+KNOWN_FORECAST_COLUMNS = tuple(FORECASTS.c[name] for name in (
+    "id", "prediction_id", "source_id", "stated", "probability", "probability_kind", "probability_text", "quote", "article_id",
+)) + (FORECASTS.c.withdrawn_at.is_not(None).label("withdrawn"),)
+RESOLUTION_COLUMNS = (
+    "prediction_id", "outcome", "outcome_value", "resolved_on", "recorded_by", "recorded_at", "note", "evidence", "superseded_at",
+)
 
 
 @dataclass
@@ -80,6 +145,10 @@ class Importer:
         self._source_ids: dict[tuple[str, str | None, str | None], int] = {}
         self._article_ids: dict[tuple, int] = {}
         self._sources_before = session.execute(select(func.count()).select_from(Source)).scalar_one()
+        self._insert_predictions = _BulkInsert(session, PREDICTIONS, PREDICTION_COLUMNS)
+        self._insert_forecasts = _BulkInsert(session, FORECASTS, FORECAST_COLUMNS)
+        self._insert_resolutions = _BulkInsert(session, RESOLUTIONS, RESOLUTION_COLUMNS)
+        self._insert_tags = _BulkInsert(session, TAGS, ("prediction_id", "tag"))
 
     # --- entry points --------------------------------------------------------------------------
 
@@ -103,8 +172,9 @@ class Importer:
     # --- chunks --------------------------------------------------------------------------------
 
     def _apply_chunk(self, records: list[PredictionRecord]) -> None:
+        self._find_sources(records)
         ids = [r.id for r in records]
-        existing = {row.id: row for row in self.session.execute(select(PREDICTIONS).where(PREDICTIONS.c.id.in_(ids))).all()}
+        existing = {row.id: row for row in self.session.execute(select(*EXISTING_COLUMNS).where(PREDICTIONS.c.id.in_(ids))).all()}
         new = [r for r in records if r.id not in existing and self._can_add(r)]
         old = [r for r in records if r.id in existing]
         if new:
@@ -137,70 +207,75 @@ class Importer:
     # --- new predictions ----------------------------------------------------------------------
 
     def _add(self, records: list[PredictionRecord]) -> None:
-        predictions: list[dict[str, Any]] = []
-        tags: list[dict[str, Any]] = []
-        forecasts: list[dict[str, Any]] = []
-        resolutions: list[dict[str, Any]] = []
+        predictions: list[tuple] = []
+        tags: list[tuple] = []
+        forecasts: list[tuple] = []
+        resolutions: list[tuple] = []
         now = self.now
         for record in records:
             current = record.resolution
-            predictions.append({
-                "id": record.id, "claim": record.claim, "criteria": record.criteria,
-                "deadline": record.deadline, "deadline_text": record.deadline_text, "deadline_vague": record.deadline_vague,
-                "notes": record.notes, "owner": record.owner,
-                "article_id": self.article_id(record.article) if record.article else None,
-                "created_at": now, "updated_at": now,
-                "outcome": current.outcome if current else None,
-                "outcome_value": current.outcome_value if current else None,
-                "resolved_on": current.resolved if current else None,
-                "nag_series": 0, "snoozed_until": None,
-            })
+            predictions.append((
+                record.id, record.claim, record.criteria, record.deadline, record.deadline_text, record.deadline_vague,
+                record.notes, record.owner, self.article_id(record.article) if record.article else None, now, now,
+                current.outcome if current else None, current.outcome_value if current else None,
+                current.resolved if current else None, 0, None,
+            ))
             for tag in record.tags or ():
-                tags.append({"prediction_id": record.id, "tag": tag})
+                tags.append((record.id, tag))
             for forecast in record.forecasts:
                 forecasts.append(self._forecast_row(record.id, forecast))
             for resolution in record.history + ([current] if current else []):
                 resolutions.append(self._resolution_row(record.id, resolution))
         self.session.flush()  # sources and articles made through the ORM above
-        self.session.execute(insert(PREDICTIONS), predictions)
-        if tags:
-            self.session.execute(insert(TAGS), tags)
-        if forecasts:
-            self.session.execute(insert(FORECASTS), forecasts)
-        if resolutions:
-            self.session.execute(insert(RESOLUTIONS), resolutions)
+        self._insert_predictions(predictions)
+        self._insert_tags(tags)
+        self._insert_forecasts(forecasts)
+        self._insert_resolutions(resolutions)
         self.summary.predictions_added += len(predictions)
         self.summary.forecasts_added += len(forecasts)
         self.summary.resolutions_added += len(resolutions)
 
-    def _forecast_row(self, prediction_id: str, forecast: ForecastRecord) -> dict[str, Any]:
-        return {
-            "prediction_id": prediction_id,
-            "source_id": self._source_id(forecast),
-            "probability": forecast.probability,
-            "probability_kind": forecast.kind or "stated",
-            "probability_text": forecast.words,
-            "stated": forecast.stated,
-            "quote": forecast.quote,
-            "article_id": self.article_id(forecast.article) if forecast.article else None,
-            "withdrawn_at": forecast.withdrawn,
-            "created_at": self.now,
-        }
+    def _forecast_row(self, prediction_id: str, forecast: ForecastRecord) -> tuple:
+        key = (forecast.source, forecast.source_kind, forecast.organisation)
+        source_id = self._source_ids.get(key) or self._source_id(forecast)
+        return (
+            prediction_id, source_id, forecast.probability, forecast.kind or "stated", forecast.words, forecast.stated,
+            forecast.quote, self.article_id(forecast.article) if forecast.article else None, forecast.withdrawn, self.now,
+        )
 
-    def _resolution_row(self, prediction_id: str, resolution: ResolutionRecord) -> dict[str, Any]:
-        return {
-            "prediction_id": prediction_id,
-            "outcome": resolution.outcome,
-            "outcome_value": resolution.outcome_value,
-            "resolved_on": resolution.resolved,
-            "recorded_by": resolution.by or self.actor,
-            "recorded_at": resolution.recorded or self.now,
-            "note": resolution.note,
-            "evidence": json.dumps(resolution.evidence),
-            "superseded_at": resolution.superseded,
-        }
+    def _resolution_row(self, prediction_id: str, resolution: ResolutionRecord) -> tuple:
+        return (
+            prediction_id, resolution.outcome, resolution.outcome_value, resolution.resolved, resolution.by or self.actor,
+            resolution.recorded or self.now, resolution.note, json.dumps(resolution.evidence), resolution.superseded,
+        )
 
     # --- sources and articles ------------------------------------------------------------------
+
+    def _find_sources(self, records: list[PredictionRecord]) -> None:
+        """Look up (and add) in bulk the plain source names a chunk uses for the first time.
+
+        Names that come with a kind or organisation go through store.get_or_create_source,
+        which also fills those in; a bare name is found by name or alias, or added as unknown.
+        """
+        names = {f.source for r in records for f in r.forecasts
+                 if f.source_kind is None and f.organisation is None and (f.source, None, None) not in self._source_ids}
+        if not names:
+            return
+        found: dict[str, int] = {}
+        for batch in iter_chunks(sorted(names), 500):
+            found.update(self.session.execute(select(Source.name, Source.id).where(Source.name.in_(batch))).all())
+            missing = [n for n in batch if n not in found]
+            if missing:
+                found.update(self.session.execute(select(SourceAlias.alias, SourceAlias.source_id).where(SourceAlias.alias.in_(missing))).all())
+        new = sorted(n for n in names if n not in found)
+        if new:
+            self.session.flush()
+            self.session.execute(insert(Source.__table__), [
+                {"name": n, "kind": "unknown", "organisation_id": None, "created_at": self.now} for n in new])
+            for batch in iter_chunks(new, 500):
+                found.update(self.session.execute(select(Source.name, Source.id).where(Source.name.in_(batch))).all())
+        for name, source_id in found.items():
+            self._source_ids[(name, None, None)] = source_id
 
     def _source_id(self, forecast: ForecastRecord) -> int:
         key = (forecast.source, forecast.source_kind, forecast.organisation)
@@ -250,7 +325,7 @@ class Importer:
     def _update(self, records: list[PredictionRecord], existing: dict[str, Any]) -> None:
         ids = [r.id for r in records]
         forecasts: dict[str, dict[tuple[int, date], Any]] = defaultdict(dict)
-        for row in self.session.execute(select(FORECASTS).where(FORECASTS.c.prediction_id.in_(ids)).order_by(FORECASTS.c.id)):
+        for row in self.session.execute(select(*KNOWN_FORECAST_COLUMNS).where(FORECASTS.c.prediction_id.in_(ids)).order_by(FORECASTS.c.id)):
             forecasts[row.prediction_id].setdefault((row.source_id, row.stated), row)
         tags: dict[str, set[str]] = defaultdict(set)
         tag_ids = [r.id for r in records if "tags" in r.given]
@@ -263,9 +338,9 @@ class Importer:
             for row in self.session.execute(select(RESOLUTIONS).where(RESOLUTIONS.c.prediction_id.in_(resolution_ids)).order_by(RESOLUTIONS.c.id)):
                 resolutions[row.prediction_id].append(row)
 
-        new_forecasts: list[dict[str, Any]] = []
+        new_forecasts: list[tuple] = []
         forecast_updates: list[tuple[int, dict[str, Any]]] = []
-        new_resolutions: list[dict[str, Any]] = []
+        new_resolutions: list[tuple] = []
         for record in records:
             row = existing[record.id]
             changes: dict[str, Any] = {}
@@ -291,8 +366,7 @@ class Importer:
                 if set(wanted) != tags[record.id]:
                     changes["tags"] = {"old": sorted(tags[record.id]), "new": sorted(wanted)}
                     self.session.execute(delete(TAGS).where(TAGS.c.prediction_id == record.id))
-                    if wanted:
-                        self.session.execute(insert(TAGS), [{"prediction_id": record.id, "tag": t} for t in wanted])
+                    self._insert_tags([(record.id, t) for t in wanted])
             self._update_forecasts(record, forecasts[record.id], changes, new_forecasts, forecast_updates)
             if not self._update_resolutions(record, row, resolutions[record.id], changes, values, new_resolutions):
                 continue
@@ -304,12 +378,10 @@ class Importer:
             else:
                 self.summary.predictions_unchanged += 1
         self.session.flush()
-        if new_forecasts:
-            self.session.execute(insert(FORECASTS), new_forecasts)
-            self.summary.forecasts_added += len(new_forecasts)
-        if new_resolutions:
-            self.session.execute(insert(RESOLUTIONS), new_resolutions)
-            self.summary.resolutions_added += len(new_resolutions)
+        self._insert_forecasts(new_forecasts)
+        self.summary.forecasts_added += len(new_forecasts)
+        self._insert_resolutions(new_resolutions)
+        self.summary.resolutions_added += len(new_resolutions)
         by_columns: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
         for forecast_id, changed in forecast_updates:
             by_columns[tuple(sorted(changed))].append({"forecast_id": forecast_id, **{f"new_{k}": v for k, v in changed.items()}})
@@ -323,7 +395,7 @@ class Importer:
         self.summary.forecasts_updated += len(forecast_updates)
 
     def _update_forecasts(self, record: PredictionRecord, known: dict[tuple[int, date], Any], changes: dict[str, Any],
-                          new_forecasts: list[dict[str, Any]], forecast_updates: list[tuple[int, dict[str, Any]]]) -> None:
+                          new_forecasts: list[tuple], forecast_updates: list[tuple[int, dict[str, Any]]]) -> None:
         for forecast in record.forecasts:
             source_id = self._source_id(forecast)
             row = known.get((source_id, forecast.stated))
@@ -342,11 +414,11 @@ class Importer:
                 changed["probability_text"] = forecast.words
             if "quote" in given and forecast.quote != row.quote:
                 changed["quote"] = forecast.quote
-            if "article" in given and forecast.article is not None:
-                article_id = self.article_id(forecast.article)
+            if "article" in given:
+                article_id = self.article_id(forecast.article) if forecast.article is not None else None
                 if article_id != row.article_id:
                     changed["article_id"] = article_id
-            if forecast.withdrawn is not None and row.withdrawn_at is None:
+            if forecast.withdrawn is not None and not row.withdrawn:
                 changed["withdrawn_at"] = forecast.withdrawn
             if changed:
                 forecast_updates.append((row.id, changed))
@@ -355,7 +427,7 @@ class Importer:
                      **{k: {"old": getattr(row, k), "new": v} for k, v in changed.items()}})
 
     def _update_resolutions(self, record: PredictionRecord, row: Any, known: list[Any], changes: dict[str, Any],
-                            values: dict[str, Any], new_resolutions: list[dict[str, Any]]) -> bool:
+                            values: dict[str, Any], new_resolutions: list[tuple]) -> bool:
         """Add the file's resolutions; False (and an error) when one contradicts the current one without force."""
         for entry in record.history:
             if not self._check_resolution(record.id, entry):
@@ -458,7 +530,8 @@ def import_paths(session: Session, paths: Iterable[str], *, actor: str, now: dat
             importer.article_id(article)
         importer.apply(loaded.predictions)
         if csv_files:
-            with bar("Importing", reader.prediction_count()) as update:
+            # Counting the predictions costs a sort of the staged rows: only for a visible bar.
+            with bar("Importing", reader.prediction_count() if progress is not None else 0) as update:
                 importer.apply(csv_records(), update)
         problems = importer.errors + reader.all_errors
         if problems:

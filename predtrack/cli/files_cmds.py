@@ -66,17 +66,11 @@ def _plural(count: int, word: str) -> str:
     return f"{count} {word}{'' if count == 1 else 's'}"
 
 
+@contextlib.contextmanager
 def _progress(label: str, length: int):
-    """A progress bar on standard error, only when it is a terminal."""
-    if not sys.stderr.isatty():
-        return contextlib.nullcontext(lambda n: None)
-
-    @contextlib.contextmanager
-    def bar():
-        with click.progressbar(length=length, label=label, file=sys.stderr) as progress:
-            yield progress.update
-
-    return bar()
+    """A progress bar on standard error (used only when it is a terminal)."""
+    with click.progressbar(length=length, label=label, file=sys.stderr) as progress:
+        yield progress.update
 
 
 @click.command("import")
@@ -109,7 +103,7 @@ def import_cmd(paths: tuple[str, ...], dry_run: bool, force: bool, as_json: bool
             summary = import_paths(
                 session, paths, actor=settings.user_name, now=datetime.now(timezone.utc), today=date.today(),
                 force=force, horizons=settings.vague_horizons, probability_words=settings.probability_words,
-                progress=_progress,
+                progress=_progress if sys.stderr.isatty() else None,
             )
             if dry_run:
                 session.rollback()
