@@ -128,7 +128,7 @@ def _part(p: _Period, which: str) -> _Period:
     if p.decade:
         offsets = [(0, 2), (3, 6), (7, 9)][index]
         y0 = p.start.year
-        return _Period(date(y0 + offsets[0], 1, 1), date(y0 + offsets[1], 12, 31), f"{which} {p.label}", 36)
+        return _Period(date(y0 + offsets[0], 1, 1), date(y0 + offsets[1], 12, 31), f"the {which} {y0}s", 36)
     if p.months >= 3 and p.months % 3 == 0:
         step = p.months // 3
         start = p.start + _rd(months=step * index)
@@ -367,13 +367,13 @@ _RELCAL_RE = re.compile(
     (?P<what>(?:fiscal\s+|calendar\s+)?year|quarter|month|week|weekend|decade|century|half|summer|spring|fall|autumn|winter)(?![\w-])""", _FLAGS)
 _THE_UNIT_RE = re.compile(r"(?<![\w-])(?:the\s+)?(?:(?:fiscal|calendar)\s+)?(?P<what>year|quarter|month|week|decade|century|day)(?![\w-])", _FLAGS)
 _YEAR_AFTER_NEXT_RE = re.compile(r"(?<![\w-])the\s+year\s+after\s+next(?!\w)", _FLAGS)
-_YEAR_END_RE = re.compile(r"(?<![\w-])(?:year[\s-]?end|end[\s-]year|eoy|ye)(?:\s+(?P<y>" + Y4 + r")" + _NOT_AFTER_YEAR + r"|\s*'(?P<yy>\d\d)(?!\w))?(?![\w-])", _FLAGS)
+_YEAR_END_RE = re.compile(r"(?<![\w-])(?:year[\s-]?end|end[\s-]year|eoy|ye)(?:\s*(?P<y>" + Y4 + r")" + _NOT_AFTER_YEAR + r"|\s*'(?P<yy>\d\d)(?!\w))?(?![\w-])", _FLAGS)
 _YEAR_YEAR_END_RE = re.compile(rf"{_NOT_BEFORE}(?P<y>{Y4})(?:\s+year[\s-]?end|['’]s\s+end)(?![\w-])", _FLAGS)
 _DAY_WORD_RE = re.compile(
     r"""(?<![\w-])(?P<w>today|tonight|tomorrow|the\s+day\s+after\s+tomorrow|(?:the\s+)?end\s+of\s+(?:the\s+)?(?:business\s+)?day|eod|cob|close\s+of\s+business|this\s+time\s+next\s+(?:week|month|year))(?![\w-])""", _FLAGS)
 _HOLIDAY_RE = re.compile(
     rf"""(?<![\w-])(?P<h>christmas(?:\s+day|\s+eve)?|xmas|thanksgiving|black\s+friday|easter|halloween|new\s+year['’]?s?(?:\s+(?:eve|day))?|the\s+(?:end-of-year\s+)?holidays|the\s+holiday\s+season)(?:\s+(?:of\s+)?(?P<y>{Y4}){_NOT_AFTER_YEAR})?(?![\w-])""", _FLAGS)
-_WEEKDAY_RE = re.compile(rf"(?<![\w-])(?P<wd>{WEEKDAY})(?![\w-])", _FLAGS)
+_WEEKDAY_RE = re.compile(rf"(?<![\w-])(?:(?P<which>next|this(?:\s+coming)?|coming)\s+)?(?P<wd>{WEEKDAY})(?![\w-])", _FLAGS)
 _CENTURY_RE = re.compile(r"(?<![\w-])(?:the\s+|this\s+)century(?![\w-])", _FLAGS)
 
 
@@ -616,9 +616,11 @@ def _cores(text: str, stated: date) -> Iterator[_Core]:
         for m in _WEEKDAY_RE.finditer(text):
             wd = _WEEKDAYS[m["wd"].lower()[:3]]
             day_name = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"][wd]
+            after = (m["which"] or "").lower() == "next"  # "next Tuesday": strictly after the stated day
             yield _Core(m.start(), m.end(),
-                        lambda _y, wd=wd, n=day_name: _day(_next_weekday(stated, wd, False), f"the first {n} on or after {stated.isoformat()}"),
-                        True, "weekday", False, needs_capital=m["wd"])
+                        lambda _y, wd=wd, n=day_name, a=after: _day(_next_weekday(stated, wd, a),
+                                                                    f"the first {n} {'after' if a else 'on or after'} {stated.isoformat()}"),
+                        True, "weekday", bool(m["which"]), needs_capital=m["wd"])
 
 
 def _fiscal(p: _Period, fiscal: bool) -> _Period:
@@ -932,10 +934,8 @@ def _period_candidate(text: str, stated: date, core: _Core, whole: str, forced_y
             return None
         if core.kind == "the_unit" and mod and _norm(mod) in ("earlier",):
             return None
-        if core.kind == "weekday" and trig not in ("by", "before", "until", "till", "no later than", "not later than"):
-            prev = _norm(text[max(0, core.start - 20):core.start]).split(" ")[-1:]
-            if not prev or prev[0] not in ("next", "coming", "this"):
-                return None
+        if core.kind == "weekday" and not core.bare_ok and trig not in ("by", "before", "until", "till", "no later than", "not later than", "on or before"):
+            return None  # "on Tuesday" in news is mostly the day something happened
         if core.kind == "year" and not core.bare_ok and not trig and not mod:
             return None
         if core.kind == "year" and not trig and mod and _norm(mod) in ("later",):
@@ -1026,9 +1026,10 @@ _RELATIVE_RE = re.compile(
       | {_DUR}\s+or\s+{NUM}(?![\w-]|\s*{UNIT})
       | {_DUR}(?:\s*{_RANGE_SEP}\s*{_DUR})?
     )
-    (?P<post>\s+(?:or\s+so|or\s+less|at\s+(?:the\s+)?most|tops)?\s*
-        (?:from\s+(?:now|today|(?:the\s+)?(?:date\s+of\s+)?(?:this|the)\s+(?:announcement|article|report|writing|interview))|hence|out|away|
-           down\s+the\s+(?:road|line)|['’]\s*time|time(?![\w-])))?""", _FLAGS)
+    (?P<post>(?:\s+(?:or\s+so|or\s+less|at\s+(?:the\s+)?most|tops))?
+        (?:\s+(?:from\s+(?:now|today|(?:the\s+)?(?:date\s+of\s+)?(?:this|the)\s+(?:announcement|article|report|writing|interview))
+              |hence|out|away|down\s+the\s+(?:road|line)|time)
+          |['’]\s*time)(?![\w-]))?""", _FLAGS)
 _NUM_OR_UNIT_RE = re.compile(rf"(?P<n>{NUM}){_HALF}?(?:\s+(?:more\s+|additional\s+|further\s+|full\s+|long\s+)?(?P<unit>{UNIT}))?(?P<half>{_HALF})?", _FLAGS)
 _LOOKBACK_AFTER_RE = re.compile(
     rf"""^\s*(?:[-–]|ago|after|afterwards?|later|earlier|before|since|prior|previously|back|of|old|long|into|in\s+a\s+row|running|

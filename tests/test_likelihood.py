@@ -309,3 +309,12 @@ def test_parse_value_accepts_every_number_in_range(x):
 def test_parse_value_rejects_every_number_out_of_range(x):
     with pytest.raises(InvalidValue):
         parse_probability_value(x)
+
+
+def test_docs_show_the_shipped_survey_table():
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "language.md").read_text(encoding="utf-8")
+    for entry in shipped_table()["survey"]:
+        row = f"| {entry['phrase']} | {entry['median']:g} | {entry['n']} | {entry['probability']:g} |"
+        assert row in docs, row
+    for entry in shipped_table()["extra"]:
+        assert f"| {entry['probability']:g} | {entry['anchor']} |" in docs, entry["phrase"]
