@@ -8,6 +8,7 @@ and articles on other topics (elections, economics, sport), so that the rules st
 from __future__ import annotations
 
 import json
+import os
 import re
 import textwrap
 from datetime import date
@@ -20,18 +21,10 @@ from predtrack import extract as ex
 from predtrack.cli import cli
 
 HERE = Path(__file__).resolve().parent
-SEEDS = HERE.parents[1] / "shared" / "seeds"
+# The seed articles stay in ../shared (never copied into the repo); conftest.py isolates config.
+SEEDS = Path(os.environ.get("PREDTRACK_SHARED_DIR", HERE.parents[1] / "shared")) / "seeds"
 LABELS = HERE / "labels" / "seed_forecasts.yaml"
 PUBLISHED = date(2026, 4, 8)
-
-
-@pytest.fixture(autouse=True)
-def _isolated_config(tmp_path, monkeypatch):
-    """No config file of the user's leaks into these tests."""
-    monkeypatch.delenv("PREDTRACK_CONFIG", raising=False)
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
-    monkeypatch.setenv("HOME", str(tmp_path / "home"))
-    monkeypatch.chdir(tmp_path)
 
 
 def run(*args: str, input: bytes | str | None = None):
