@@ -21,6 +21,7 @@ Rules (docs/predictions-format.md has them with examples):
 
 from __future__ import annotations
 
+import codecs
 import csv
 import marshal
 import math
@@ -158,23 +159,25 @@ class FlatCsvReader:
     # --- pass 1: rows -------------------------------------------------------------------------
 
     def add_file(self, path: str | Path, progress: Callable[[int], None] | None = None) -> None:
-        """Check each row of one file and stage it. `progress(n)` is told of each n characters read."""
+        """Check each row of one file and stage it. `progress(n)` is told of each n bytes read."""
         path_text = str(path)
         self.paths.append(path_text)
         file_index = len(self.paths) - 1
         self.counts.files += 1
         try:
-            handle = open(path, encoding="utf-8-sig", newline="")
+            handle = open(path, "rb")
         except OSError as exc:
             self.error(f"{path_text}:1: cannot read the file: {exc.strerror or exc}")
             return
         with handle:
-            lines = _counting(handle, progress) if progress else handle
-            reader = csv.reader(lines)
+            reader = csv.reader(_decoded_lines(handle, progress), strict=True)
             try:
                 header = next(reader, None)
-            except (csv.Error, UnicodeDecodeError) as exc:
-                self.error(f"{path_text}:1: {_describe(exc)}")
+            except _NotUtf8 as exc:
+                self.error(f"{path_text}:{exc.line}: {exc}")
+                return
+            except csv.Error as exc:
+                self.error(f"{path_text}:1: malformed CSV: {exc}")
                 return
             if header is None:
                 self.error(f"{path_text}:1: empty file: expected a header row naming the columns, e.g. {', '.join(CORE_COLUMNS)}")
@@ -190,8 +193,11 @@ class FlatCsvReader:
                     cells = next(reader)
                 except StopIteration:
                     break
-                except (csv.Error, UnicodeDecodeError) as exc:
-                    self.error(f"{path_text}:{start}: {_describe(exc)}; the rest of the file was not read")
+                except _NotUtf8 as exc:
+                    self.error(f"{path_text}:{exc.line}: {exc}; the rest of the file was not read")
+                    break
+                except csv.Error as exc:
+                    self.error(f"{path_text}:{start}: malformed CSV: {exc}; the rest of the file was not read")
                     break
                 line = start
                 start = reader.line_num + 1
@@ -583,21 +589,29 @@ _FORECAST_GIVEN = {
 }
 
 
-def _describe(exc: Exception) -> str:
-    if isinstance(exc, UnicodeDecodeError):
-        return f"not UTF-8 text ({exc.reason}): expected a CSV file saved as UTF-8"
-    return f"malformed CSV: {exc}"
+class _NotUtf8(Exception):
+    def __init__(self, line: int, reason: str):
+        self.line = line
+        super().__init__(f"not UTF-8 text ({reason}): expected a CSV file saved as UTF-8")
 
 
-def _counting(handle, progress: Callable[[int], None]) -> Iterator[str]:
+def _decoded_lines(handle, progress: Callable[[int], None] | None) -> Iterator[str]:
+    """Lines of a binary file decoded one by one, so that a bad byte is named by its line."""
     pending = 0
-    for line in handle:
-        pending += len(line)
-        if pending >= 1 << 20:
-            progress(pending)
-            pending = 0
+    for number, raw in enumerate(handle, start=1):
+        if number == 1 and raw.startswith(codecs.BOM_UTF8):
+            raw = raw[len(codecs.BOM_UTF8):]
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            raise _NotUtf8(number, exc.reason) from None
+        if progress is not None:
+            pending += len(raw)
+            if pending >= 1 << 20:
+                progress(pending)
+                pending = 0
         yield line
-    if pending:
+    if progress is not None and pending:
         progress(pending)
 
 
