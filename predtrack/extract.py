@@ -798,6 +798,8 @@ def _leading_speaker(text: str) -> tuple[str, re.Match] | None:
         if not re.search(r"\b(?:data|numbers|figures|results|evidence|chart|table|move|shift|decision|deal|release|launch|news|trend)\b", entity, re.I):
             return entity, found
     return None
+
+
 _ANYWHERE = re.compile(r"(?<![.!?]\s)\b" + _ENTITY + r"\s+" + _SOURCE_VERB)
 _TRAILING = re.compile(
     r"[,—–-][\"”’']?\s*" + _ENTITY + r"\s+(?P<verb>said|says|added|adds|noted|notes|wrote|writes|told [\w ]+?|predicted|predicts|warned|warns|argued|argues|claimed|claims|estimated|estimates|explained|explains|believes|thinks|expects|according to [\w ]+?)(?:\s+(?:in|on|at|during|last|this|earlier)\b[^,]{0,60})?\s*[.!]?[\"”’]*\s*$"
