@@ -41,7 +41,7 @@ def calibration_svg(bins: Sequence[dict], title: str, *, size: tuple[float, floa
 
     `bins` are `scoring.CalibrationBin.as_dict()` rows; empty bins are left out. Each point sits
     at the bin's mean forecast and is labelled with its count; the dashed diagonal is perfect
-    calibration.
+    calibration. No legend: it would cover points, and the report's text explains the chart.
     """
     import matplotlib
 
@@ -51,29 +51,31 @@ def calibration_svg(bins: Sequence[dict], title: str, *, size: tuple[float, floa
     with matplotlib.rc_context(_rc()):
         figure = Figure(figsize=size, dpi=96)
         axes = figure.add_subplot()
-        axes.plot([0, 1], [0, 1], linestyle="--", color=DIAGONAL, linewidth=1, label="perfect calibration")
+        axes.plot([0, 1], [0, 1], linestyle="--", color=DIAGONAL, linewidth=1)
         used = [b for b in bins if b["n"]]
         if used:
             xs = [b["mean_probability"] for b in used]
             ys = [b["observed"] for b in used]
             lower = [max(b["observed"] - b["ci_low"], 0.0) for b in used]
             upper = [max(b["ci_high"] - b["observed"], 0.0) for b in used]
-            axes.errorbar(
-                xs, ys, yerr=[lower, upper], fmt="o", color=ACCENT, ecolor=ACCENT, elinewidth=1.5, capsize=3,
-                markersize=6, label="observed (95% Wilson interval)",
-            )
+            axes.errorbar(xs, ys, yerr=[lower, upper], fmt="o", color=ACCENT, ecolor=ACCENT, elinewidth=1.5, capsize=3, markersize=6)
             for x, y, b in zip(xs, ys, used):
-                axes.annotate(f"n={b['n']}", (x, y), textcoords="offset points", xytext=(6, -12), fontsize=8, parse_math=False)
+                # Beside the point, on whichever side keeps the label inside the frame.
+                offset = (6 if x < 0.93 else -36, 6 if y < 0.85 else -14)
+                axes.annotate(f"n={b['n']}", (x, y), textcoords="offset points", xytext=offset, fontsize=8, parse_math=False)
         else:
             axes.text(0.5, 0.5, "nothing scored yet", ha="center", va="center", parse_math=False)
         axes.set_xlim(-0.02, 1.02)
         axes.set_ylim(-0.02, 1.02)
+        axes.set_xticks([0, 0.25, 0.5, 0.75, 1])
+        axes.set_xticklabels(["0%", "25%", "50%", "75%", "100%"])
+        axes.set_yticks([0, 0.25, 0.5, 0.75, 1])
+        axes.set_yticklabels(["0%", "25%", "50%", "75%", "100%"])
         axes.set_aspect("equal")
         axes.set_xlabel("forecast probability", parse_math=False)
         axes.set_ylabel("observed frequency", parse_math=False)
         axes.set_title(title, fontsize=12, parse_math=False)
         axes.grid(True, color=GRID, linewidth=0.6)
-        axes.legend(loc="upper left", fontsize=8, frameon=False)
         figure.tight_layout()
         buffer = io.StringIO()
         figure.savefig(buffer, format="svg", metadata={"Date": None})
