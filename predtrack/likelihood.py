@@ -146,7 +146,8 @@ _CHANCE_AFTER = (r"(?:chances?|probability|likelihood|odds|likely|sure|certain|c
                  r"probable|prospect)\b")
 _CHANCE_BEFORE = r"(?:probability|probabilities|chances?|odds|likelihood|risk|confidence)"
 _LINK = (r"(?:\s*(?:of|that\s+it\s+happens\s+is|is|are|was|were|at|=|:|≈|~|stands?\s+at|put\s+at|estimated\s+at|"
-         r"would\s+be|will\s+be|be)\s*)")
+         r"would\s+be|will\s+be|be|(?:has|have|had)?\s*(?:risen|rose|climbed|jumped|increased|grown|fallen|fell|dropped|"
+         r"declined|slipped|surged|edged\s+up|edged\s+down|moved)\s+to)\s*)")
 
 _STATED_AFTER_RE = re.compile(
     rf"""(?<![\w.$£€])(?:{_QUALIFIER}\s+(?:an?\s+)?)?(?:{_PERCENT}|{_FRACTION}|(?P<dec>0?\.\d+))
@@ -247,6 +248,9 @@ def _stated(text: str) -> ProbabilityReading | None:
                 continue  # "gives it a 35% chance": the chance words already say it
             if regex is _STATED_AFTER_RE and m["word"].lower() in ("likely", "probable") and re.search(r"\b(?:less|more|as)\s*$", text[m.start():m.start("word")], re.I):
                 continue
+            if m.groupdict().get("word") and m["word"].lower() in ("confidence", "confident") and \
+                    re.match(r"\s+(?:intervals?|levels?|bands?|bounds?|range)\b", text[m.end():m.end() + 12], re.I):
+                continue  # "a 95% confidence interval" is statistics, not a forecast
             found.append((m.start(), m.end(), got[0], _qualified(got[1], m)))
     for m in _EVEN_RE.finditer(text):
         found.append((m.start(), m.end(), 0.5, "even odds"))

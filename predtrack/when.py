@@ -365,9 +365,9 @@ _DECADE_RE = re.compile(rf"{_NOT_BEFORE}(?:the\s+)?(?:(?P<y>(?:19|20|21)\d0)|'(?
 _RELCAL_RE = re.compile(
     r"""(?<![\w-])(?P<which>this|next|the\s+current|current|the\s+coming|the\s+next|the\s+upcoming|upcoming|the\s+present)\s+
     (?P<what>(?:fiscal\s+|calendar\s+)?year|quarter|month|week|weekend|decade|century|half|summer|spring|fall|autumn|winter)(?![\w-])""", _FLAGS)
-_THE_UNIT_RE = re.compile(r"(?<![\w-])(?:the\s+)?(?:(?:fiscal|calendar)\s+)?(?P<what>year|quarter|month|week|decade|century|day)(?![\w-])", _FLAGS)
+_THE_UNIT_RE = re.compile(r"(?<![\w-])(?:(?:the|its|their|our|this|the\s+company['’]s)\s+)?(?:(?:fiscal|calendar|financial)\s+)?(?P<what>year|quarter|month|week|decade|century|day)(?![\w-])", _FLAGS)
 _YEAR_AFTER_NEXT_RE = re.compile(r"(?<![\w-])the\s+year\s+after\s+next(?!\w)", _FLAGS)
-_YEAR_END_RE = re.compile(r"(?<![\w-])(?:year[\s-]?end|end[\s-]year|eoy|ye)(?:\s*(?P<y>" + Y4 + r")" + _NOT_AFTER_YEAR + r"|\s*'(?P<yy>\d\d)(?!\w))?(?![\w-])", _FLAGS)
+_YEAR_END_RE = re.compile(r"(?<![\w-])(?:year[\s-]?end|end[\s-]year|(?:the\s+)?year['’]?s\s+end|eoy|ye)(?:\s*(?P<y>" + Y4 + r")" + _NOT_AFTER_YEAR + r"|\s*'(?P<yy>\d\d)(?!\w))?(?![\w-])", _FLAGS)
 _YEAR_YEAR_END_RE = re.compile(rf"{_NOT_BEFORE}(?P<y>{Y4})(?:\s+year[\s-]?end|['’]s\s+end)(?![\w-])", _FLAGS)
 _DAY_WORD_RE = re.compile(
     r"""(?<![\w-])(?P<w>today|tonight|tomorrow|the\s+day\s+after\s+tomorrow|(?:the\s+)?end\s+of\s+(?:the\s+)?(?:business\s+)?day|eod|cob|close\s+of\s+business|this\s+time\s+next\s+(?:week|month|year))(?![\w-])""", _FLAGS)
@@ -487,16 +487,11 @@ def _cores(text: str, stated: date) -> Iterator[_Core]:
     if months and "quarter" in low:
         for m in _MONTH_QUARTER_RE.finditer(text):
             mo = _month_number(m["mon"])
-
-        def build(yr, mo=mo):
-            end_month = _month(yr, mo)
-            start = end_month.start - _rd(months=2)
-            return _Period(start, end_month.end, f"the quarter ending {end_month.end:%B %Y}", 3)
-
-        if m["y"]:
-            yield _Core(m.start(), m.end(), lambda _y, y=int(m["y"]), b=build: b(y), True, "quarter", True)
-        else:
-            yield _Core(m.start(), m.end(), build, False, "quarter", False, needs_capital=m["mon"])
+            build = functools.partial(_quarter_ending, mo)
+            if m["y"]:
+                yield _Core(m.start(), m.end(), lambda _y, y=int(m["y"]), b=build: b(y), True, "quarter", True)
+            else:
+                yield _Core(m.start(), m.end(), build, False, "quarter", False, needs_capital=m["mon"])
     if halves:
         for regex in _HALF_RES:
             for m in regex.finditer(text):
@@ -623,6 +618,13 @@ def _cores(text: str, stated: date) -> Iterator[_Core]:
                         True, "weekday", bool(m["which"]), needs_capital=m["wd"])
 
 
+def _quarter_ending(month: int, year: int) -> _Period:
+    """"The September quarter": the three months ending with that month."""
+    end_month = _month(year, month)
+    start = end_month.start - _rd(months=2)
+    return _Period(start, end_month.end, f"the quarter ending {end_month.end:%B %Y}", 3)
+
+
 def _fiscal(p: _Period, fiscal: bool) -> _Period:
     if not fiscal:
         return p
@@ -718,15 +720,16 @@ _TRIGGER_RE = re.compile(
       | (?:some|any)\s*time\s+(?:in|during|around)|later\s+in|early\s+in|late\s+in|
         in|during|within|inside|for|over|at|on|around|about|circa|across|into|as\s+of
       | as\s+early\s+as|as\s+soon\s+as|as\s+late\s+as
-      | from|since|after|starting(?:\s+in|\s+from)?|beginning\s+in|following|past|beyond|not\s+before|no\s+sooner\s+than
+      | from|since|after|starting(?:\s+in|\s+from)?|beginning\s+in|effective(?:\s+from)?|following|past|beyond|not\s+before|no\s+sooner\s+than
       | between
     )\s+(?:(?:about|around|roughly|approximately|sometime\s+in)\s+)?$""", _FLAGS)
 
 _DEADLINE_TRIGGERS = {"by", "on or before", "no later than", "not later than", "at the latest by", "within", "inside", "through",
                       "thru", "throughout", "as late as"}
 _BEFORE_TRIGGERS = {"before", "prior to", "ahead of", "until", "till", "til", "'til", "up until"}
-_NOT_DEADLINE_TRIGGERS = {"from", "since", "after", "starting", "starting in", "starting from", "beginning in", "following",
-                          "past", "beyond", "not before", "no sooner than", "as of"}
+_NOT_DEADLINE_TRIGGERS = {"since", "after", "following", "past", "beyond", "not before", "no sooner than"}
+# "The rules apply from 1 January 2027": the event is the start, so the deadline is the first day.
+_START_TRIGGERS = {"from", "starting", "starting in", "starting from", "beginning in", "as of", "effective", "effective from"}
 _DELAY_VERB_RE = re.compile(r"\b(?:delay\w*|postpon\w*|push\w*(?:\s+back)?|mov\w*(?:\s+back)?|slip\w*|shift\w*|defer\w*|reschedul\w*|extend\w*|brought\s+forward|bring\s+forward|pull\w*\s+forward|back)\s+$", re.I)
 
 # Words after a year or period that make it a label, not a time: "2026 revenue", "Q3 2026 earnings".
@@ -968,8 +971,11 @@ def _period_candidate(text: str, stated: date, core: _Core, whole: str, forced_y
         return None
 
     # "before July 1" is June 30, but "before the end of 2026" and "until June 30" include the day named.
-    inclusive_day = mod_kind == "end" or (trig in ("until", "till", "til", "'til", "up until") and p.start == p.end)
-    if trig in _BEFORE_TRIGGERS and not inclusive_day:
+    inclusive_day = mod_kind == "end" or core.kind == "yearend" or (trig in ("until", "till", "til", "'til", "up until") and p.start == p.end)
+    if trig in _START_TRIGGERS:
+        deadline = p.start
+        explanation = f"{trig} {p.label}: it starts {deadline.isoformat()}" if p.start != p.end else f"{trig} {p.label}: {deadline.isoformat()}"
+    elif trig in _BEFORE_TRIGGERS and not inclusive_day:
         deadline = p.start - timedelta(days=1)
         explanation = f"the day before {p.label} starts is {deadline.isoformat()}"
     else:

@@ -49,6 +49,7 @@ STATED = [
     ("I'd put the odds at 70 percent.", 0.7, "odds at 70 percent"),
     ("The probability that Meta acquires a startup by 2027 is 60%.", 0.6, "probability that Meta acquires a startup by 2027 is 60%"),
     ("There is a 30 percent risk of recession next year.", 0.3, "30 percent risk"),
+    ("The odds of a rate cut in June have risen to 70%, according to CME FedWatch.", 0.7, "odds of a rate cut in June have risen to 70%"),
     ("Forecasters see a 60-70% chance of a cut.", 0.65, "60-70% chance"),
     ("fifty-fifty", 0.5, "fifty-fifty"),
     ("It's 50/50 whether they ship.", 0.5, "50/50"),
@@ -83,7 +84,7 @@ NOT_CHANCE = [
     "Meta owns a 49% stake in Scale AI, valued at roughly $14 billion.",
     "HumanEval pass@1: 72.3%",
     "Nine out of ten developers use GPT-5.",
-    "The risk of recession rose to 40% in the survey.",
+    "The model has a 95% confidence interval of 2 to 4 degrees.",
     "a 150% chance",
     "Inflation fell to 2.4% in March.",
 ]
