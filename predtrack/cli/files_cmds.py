@@ -150,7 +150,7 @@ def export_cmd(fmt: str, out_dir: str | None) -> None:
 
     with session_scope() as session:
         if out_dir is None:
-            stream = click.get_text_stream("stdout")
+            stream = sys.stdout
             if fmt == "csv":
                 write_rows(exporter.iter_csv_rows(session), stream)
             elif fmt == "json":
