@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, timezone
 
-from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint
+from sqlalchemy import Column, ForeignKey, Index, Integer, MetaData, String, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 # Named constraints make Alembic batch migrations on SQLite (which rebuild tables) reliable.
@@ -184,8 +184,12 @@ class NagOutbox(SQLModel, table=True):
             "prediction_id", "channel", "recipient", "series", "deadline", "kind", "due_on",
             name="uq_nag_outbox_key",
         ),
-        Index("ix_nag_outbox_claimable", "status", "channel", "claimed_at"),
-        Index("ix_nag_outbox_claimed_by", "claimed_by", "channel", "recipient"),
+        # Only pending rows are ever looked up by channel and recipient (claim, digest, mark), and
+        # sent ones pile up: a partial index stays small, and a claim does not touch it.
+        Index(
+            "ix_nag_outbox_pending", "channel", "recipient",
+            sqlite_where=text("status = 'pending'"), postgresql_where=text("status = 'pending'"),
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

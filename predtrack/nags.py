@@ -14,13 +14,17 @@ recipient, "team": one digest for everyone, with escalated items marked.
 
 Exactly once. A pass, each step in its own short transaction (this module commits; no write
 transaction is ever open while an SMTP server is talking):
-1. prepare: insert the rounds due now into `nag_outbox` (a duplicate of an existing key is a
-   no-op), then cancel pending rows that are no longer due (resolved, rescheduled, snoozed)
-   and supersede pending rows that a newer round of the same prediction replaces. After
-   downtime only the latest round of each prediction is inserted, so nothing arrives as a burst.
+1. prepare: cancel pending rows that are no longer due (resolved, rescheduled, snoozed) and
+   supersede pending rows that a newer round of the same prediction replaces; then insert the
+   rounds due now into `nag_outbox` (a duplicate of an existing key is a no-op). After
+   downtime only the latest round of each prediction is inserted, so nothing arrives as a
+   burst; an older round still pending (its delivery failed) goes out in the same digest as
+   the new one, which lists each prediction once.
+   The rows a pass inserts are inserted already claimed by it (nobody else can have seen them).
 2. claim: one `UPDATE ... SET claimed_at, claimed_by WHERE status = 'pending' AND (claimed_at IS
-   NULL OR the claim is older than the lease) ... RETURNING`. Two processes never claim the same
-   row; a process killed after claiming leaves rows that a pass after the lease claims again.
+   NULL OR the claim is older than the lease) ... RETURNING` takes what earlier passes left
+   (failed deliveries, expired leases). Two processes never claim the same row; a process
+   killed after claiming leaves rows that a pass after the lease claims again.
 3. per (channel, recipient): render one digest, deliver it, then mark its rows sent (or, on a
    failure, release them, count the attempt and record the error). A failed recipient is
    skipped until its backoff has passed: 5 minutes, doubling per failure, at most 6 hours.
@@ -267,29 +271,36 @@ def _claimable(now: datetime, lease: timedelta):
     return and_(O.status == "pending", or_(O.claimed_at.is_(None), O.claimed_at < now - lease))
 
 
-_INSERT_COLUMNS = ["prediction_id", "series", "deadline", "kind", "round", "due_on", "channel", "recipient", "status", "enqueued_at", "attempts"]
+_INSERT_COLUMNS = [
+    "prediction_id", "series", "deadline", "kind", "round", "due_on", "channel", "recipient", "status", "enqueued_at",
+    "attempts", "claimed_at", "claimed_by",
+]
 
 
 # --- step 1: enqueue and tidy ---------------------------------------------------------------
 
 
-def enqueue_due(session, settings: Settings, now: datetime, channels: Iterable[str]) -> int:
+def enqueue_due(session, settings: Settings, now: datetime, channels: Iterable[str], claim_for: str | None = None) -> int:
     """Insert the nags due at NOW into the outbox; existing keys are left alone. Returns rows added.
 
-    Predictions never snoozed are handled by one INSERT ... SELECT (100,000 due predictions take
-    about a second); the few with a snooze on record go through `due_nags` in Python.
+    With CLAIM_FOR (a pass's token), the new rows are inserted already claimed by that pass,
+    except those of recipients waiting out a backoff: nobody else can have seen rows that do
+    not exist yet, and claiming 300,000 fresh rows with a second UPDATE would double the work.
+    Predictions never snoozed are handled by one INSERT ... SELECT; the few with a snooze on
+    record go through `due_nags` in Python.
     """
     channels = list(channels)
     if not channels:
         return 0
     dialect = _dialect(session)
     day = nag_day(now, settings.nag)
-    added = _enqueue_never_snoozed(session, settings, now, day, channels, dialect)
-    added += _enqueue_snoozed(session, settings, now, day, channels, dialect)
+    waiting = set(recipients_waiting(session, now)) if claim_for else set()
+    added = _enqueue_never_snoozed(session, settings, now, day, channels, dialect, claim_for, waiting)
+    added += _enqueue_snoozed(session, settings, now, day, channels, dialect, claim_for, waiting)
     return added
 
 
-def _enqueue_never_snoozed(session, settings, now, day, channels, dialect) -> int:
+def _enqueue_never_snoozed(session, settings, now, day, channels, dialect, claim_for, waiting) -> int:
     nag = settings.nag
     day_sql = literal(day, Date)
     days_past = _day_diff(dialect, day_sql, P.deadline)
@@ -311,6 +322,7 @@ def _enqueue_never_snoozed(session, settings, now, day, channels, dialect) -> in
         not_(P.owner.contains("\n")), not_(P.owner.contains("\r")),
     )
     enqueued_at = literal(now, OUTBOX.c.enqueued_at.type)
+    no_time, no_token = literal(None, OUTBOX.c.claimed_at.type), literal(None, OUTBOX.c.claimed_by.type)
     branches = []
     for channel in channels:
         for kind, round_sql, due_on, condition in kinds:
@@ -323,17 +335,25 @@ def _enqueue_never_snoozed(session, settings, now, day, channels, dialect) -> in
                     recipients.append((func.lower(P.owner), owner_ok))
                 if kind == "round" and nag.escalate_after is not None:
                     recipients += [(literal(a), round_number > nag.escalate_after) for a in _config_addresses(nag.escalate_to)]
+            waiting_here = [r for c, r in waiting if c == channel]
             for recipient, extra in recipients:
                 where = [is_open, condition] + ([extra] if extra is not None else [])
-                branches.append(
-                    select(
-                        P.id, P.nag_series, P.deadline, literal(kind), round_sql, due_on, literal(channel),
-                        recipient, literal("pending"), enqueued_at, literal(0, Integer),
-                    ).where(*where)
-                )
+                claimed_at, claimed_by = no_time, no_token
+                if claim_for is not None:
+                    claimed_at, claimed_by = literal(now, OUTBOX.c.claimed_at.type), literal(claim_for, OUTBOX.c.claimed_by.type)
+                    if waiting_here:
+                        in_backoff = recipient.in_(waiting_here)
+                        claimed_at = case((in_backoff, no_time), else_=claimed_at)
+                        claimed_by = case((in_backoff, no_token), else_=claimed_by)
+                values = (P.id, P.nag_series, P.deadline, literal(kind), round_sql, due_on, literal(channel),
+                          recipient, literal("pending"), enqueued_at, literal(0, Integer), claimed_at, claimed_by)
+                branches.append(select(*(v.label(name) for v, name in zip(values, _INSERT_COLUMNS))).where(*where))
     if not branches:
         return 0
-    source = branches[0] if len(branches) == 1 else union_all(*branches)
+    rows = union_all(*branches).subquery("due")
+    # Inserting in key order keeps the unique index's pages hot: 2-4x faster for 300,000 rows
+    # on SQLite with its default 2 MB page cache.
+    source = select(*rows.c).order_by(rows.c.prediction_id, rows.c.channel, rows.c.recipient)
     statement = _insert(dialect).from_select(_INSERT_COLUMNS, source).on_conflict_do_nothing()
     if dialect == "postgresql":
         # psycopg reports rowcount -1 for INSERT ... ON CONFLICT; count what RETURNING yields, server-side.
@@ -342,7 +362,7 @@ def _enqueue_never_snoozed(session, settings, now, day, channels, dialect) -> in
     return session.execute(statement).rowcount
 
 
-def _enqueue_snoozed(session, settings, now, day, channels, dialect) -> int:
+def _enqueue_snoozed(session, settings, now, day, channels, dialect, claim_for, waiting) -> int:
     rows = session.execute(
         select(P.id, P.nag_series, P.deadline, P.owner, P.snoozed_until).where(
             P.outcome.is_(None), P.deadline.is_not(None), P.snoozed_until.is_not(None), P.snoozed_until <= now
@@ -353,7 +373,9 @@ def _enqueue_snoozed(session, settings, now, day, channels, dialect) -> int:
         for due in due_nags(row.deadline, day, settings.nag, snooze_day(row.snoozed_until, settings.nag)):
             for channel in channels:
                 for recipient in recipients_for(channel, due, row.owner, settings):
+                    claimed = claim_for is not None and (channel, recipient) not in waiting
                     values.append({
+                        "claimed_at": now if claimed else None, "claimed_by": claim_for if claimed else None,
                         "prediction_id": row.id, "series": row.nag_series, "deadline": row.deadline,
                         "kind": due.kind, "round": due.round, "due_on": due.due_on, "channel": channel,
                         "recipient": recipient, "status": "pending", "enqueued_at": now, "attempts": 0,
@@ -412,12 +434,22 @@ def recipients_waiting(session, now: datetime) -> dict[tuple[str, str], datetime
 
 
 def claim(session, now: datetime, token: str, channels: Iterable[str], lease: timedelta = LEASE) -> Counter:
-    """Claim every deliverable pending row on CHANNELS for TOKEN; returns {(channel, recipient): rows}."""
+    """Claim every deliverable pending row on CHANNELS for TOKEN; returns {(channel, recipient): rows}.
+
+    Deliverable: unclaimed or claimed longer ago than the lease, and not of a recipient waiting
+    out a backoff. The result also counts rows TOKEN claimed when it enqueued them.
+    """
     conditions = [_claimable(now, lease), O.channel.in_(list(channels))]
     for channel, recipient in recipients_waiting(session, now):
         conditions.append(not_(and_(O.channel == channel, O.recipient == recipient)))
-    statement = update(OUTBOX).where(*conditions).values(claimed_at=now, claimed_by=token).returning(O.channel, O.recipient)
-    return Counter((row.channel, row.recipient) for row in session.execute(statement))
+    statement = update(OUTBOX).where(*conditions).values(claimed_at=now, claimed_by=token).returning(O.id)
+    reclaimed = len(session.execute(statement).all())
+    if reclaimed:
+        log.info("claimed %d nag(s) left by earlier passes (failed, or their lease ran out)", reclaimed)
+    groups = session.execute(
+        select(O.channel, O.recipient, func.count()).where(O.status == "pending", O.claimed_by == token).group_by(O.channel, O.recipient)
+    ).all()
+    return Counter({(channel, recipient): count for channel, recipient, count in groups})
 
 
 # --- step 3: digest, deliver, mark ----------------------------------------------------------
@@ -448,7 +480,7 @@ class Digest:
     items: list[DigestItem]
     total: int
     overdue: int
-    row_ids: list[int] = field(repr=False, default_factory=list)
+    rows: int = 0  # outbox rows behind the digest (a prediction may have two: a round and a weekly entry)
 
     @property
     def upcoming(self) -> int:
@@ -467,11 +499,14 @@ def _mine(token: str, channel: str, recipient: str):
     return and_(O.claimed_by == token, O.channel == channel, O.recipient == recipient, O.status == "pending")
 
 
-def digest_id_for(channel: str, recipient: str, row_ids: Iterable[int]) -> str:
-    """The same rows give the same id (and so the same Message-ID) on every retry."""
-    digest = hashlib.sha256(f"{channel}\n{recipient}\n".encode())
-    digest.update(",".join(str(i) for i in sorted(row_ids)).encode())
-    return "nag-" + digest.hexdigest()[:32]
+def digest_id_for(channel: str, recipient: str, count: int, lowest: int | None, highest: int | None, id_sum: int | None) -> str:
+    """The same rows give the same id (and so the same Message-ID) on every retry.
+
+    The rows are fingerprinted by their ids' count, minimum, maximum and sum, which SQL
+    computes in the same scan as the counts, instead of shipping 100,000 ids to Python.
+    """
+    key = f"{channel}\n{recipient}\n{count}:{lowest}:{highest}:{id_sum}"
+    return "nag-" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def load_digest(session, settings: Settings, now: datetime, token: str, channel: str, recipient: str) -> Digest:
@@ -479,19 +514,19 @@ def load_digest(session, settings: Settings, now: datetime, token: str, channel:
     nag = settings.nag
     mine = _mine(token, channel, recipient)
     today = local_today(now, nag)
-    row_ids = list(session.execute(select(O.id).where(mine)).scalars())
-    joined = OUTBOX.join(Prediction.__table__, P.id == O.prediction_id)
-    total, overdue = session.execute(
-        select(func.count(distinct(O.prediction_id)), func.count(distinct(case((P.deadline < today, O.prediction_id)))))
-        .select_from(joined)
-        .where(mine)
+    # The outbox row carries the deadline of its series, which the cancel step keeps current:
+    # no join with prediction over what may be 100,000 rows.
+    rows, lowest, highest, id_sum, total, overdue = session.execute(
+        select(
+            func.count(), func.min(O.id), func.max(O.id), func.sum(O.id),
+            func.count(distinct(O.prediction_id)), func.count(distinct(case((O.deadline < today, O.prediction_id)))),
+        ).where(mine)
     ).one()
     top = session.execute(
         select(O.prediction_id, func.max(O.round).label("round"))
-        .select_from(joined)
         .where(mine)
-        .group_by(O.prediction_id, P.deadline)
-        .order_by(P.deadline, O.prediction_id)
+        .group_by(O.prediction_id, O.deadline)
+        .order_by(O.deadline, O.prediction_id)
         .limit(nag.digest_limit)
     ).all()
     ids = [row.prediction_id for row in top]
@@ -519,8 +554,8 @@ def load_digest(session, settings: Settings, now: datetime, token: str, channel:
             owner=p.owner, forecasts=forecasts[p.id], resolve_command=resolve_command(p.id),
         ))
     return Digest(
-        channel=channel, recipient=recipient, digest_id=digest_id_for(channel, recipient, row_ids), now=now,
-        timezone=nag.timezone, items=items, total=total, overdue=overdue, row_ids=row_ids,
+        channel=channel, recipient=recipient, digest_id=digest_id_for(channel, recipient, rows, lowest, highest, id_sum),
+        now=now, timezone=nag.timezone, items=items, total=total, overdue=overdue, rows=rows,
     )
 
 
@@ -669,8 +704,8 @@ def run_pass(
     if dry_run:
         with db.session(engine, write=True) as session:
             _serialise(session)
-            result.enqueued = enqueue_due(session, settings, now, channels)
             result.cancelled, result.superseded = retire_stale(session, now, lease)
+            result.enqueued = enqueue_due(session, settings, now, channels, claim_for=token)
             claimed = claim(session, now, token, channels, lease)
             for channel, recipient in sorted(claimed):
                 digest = load_digest(session, settings, now, token, channel, recipient)
@@ -682,8 +717,8 @@ def run_pass(
 
     with db.session(engine, write=True) as session:
         _serialise(session)
-        result.enqueued = enqueue_due(session, settings, now, channels)
         result.cancelled, result.superseded = retire_stale(session, now, lease)
+        result.enqueued = enqueue_due(session, settings, now, channels, claim_for=token)
     with db.session(engine, write=True) as session:
         _serialise(session)
         claimed = claim(session, now, token, channels, lease)
@@ -718,9 +753,9 @@ def _deliver_one(engine, settings, now, token, channel, recipient, sender: _Chan
         return delivery
     with db.session(engine, write=True) as session:
         marked = mark_sent(session, now, token, digest, target)
-    if marked < len(digest.row_ids):
+    if marked < digest.rows:
         delivery.warning = (
-            f"{len(digest.row_ids) - marked} of {len(digest.row_ids)} nags had been claimed again after the "
+            f"{digest.rows - marked} of {digest.rows} nags had been claimed again after the "
             "lease ran out: they may arrive twice"
         )
         log.warning("%s digest to %s: %s", channel, recipient, delivery.warning)

@@ -85,7 +85,7 @@ def test_email_is_multipart_text_and_html_with_a_message_id_per_digest(engine):
     [delivery] = result.deliveries
     assert message["Message-ID"] == f"<{delivery.digest_id}@example.org>"
     [row] = outbox(engine)
-    assert delivery.digest_id == nags.digest_id_for("email", "team@example.org", [row.id]) == row.digest_id
+    assert delivery.digest_id == nags.digest_id_for("email", "team@example.org", 1, row.id, row.id, row.id) == row.digest_id
     assert message["Subject"] == "[predtrack] Resolve: Acme ships <b>v2</b> & more"
     assert message["From"] == "nags@example.org" and message["To"] == "team@example.org"
 
