@@ -155,6 +155,7 @@ _STATED_AFTER_RE = re.compile(
     independent)\s+)?(?P<word>{_CHANCE_AFTER})""", re.I | re.X)
 _STATED_BEFORE_RE = re.compile(
     rf"""(?<![\w-])(?:(?P<word>{_CHANCE_BEFORE})(?:(?P<gap>[^.;!?%]{{0,80}}?){_LINK}|\s*[:=(]?\s*)|\bp\s*[=:]\s*)
+    (?:(?:now|currently|still|already|seen\s+as|thought\s+to\s+be|estimated\s+to\s+be)\s+)?
     (?:{_QUALIFIER}\s+)?(?:{_PERCENT}|{_FRACTION}|{_DECIMAL})""", re.I | re.X)
 _PUT_AT_RE = re.compile(
     rf"""(?<![\w-])(?:put|puts|putting|put\s+the\s+(?:odds|chances?|probability)|gives?|giving|assigns?|assigning|estimates?|pegs?|places?)

@@ -717,7 +717,7 @@ _TRIGGER_RE = re.compile(
     r"""(?:(?<=[^\w-])|^)(?P<trig>
         no\s+later\s+than|not\s+later\s+than|at\s+the\s+latest\s+by|on\s+or\s+before|by|before|prior\s+to|ahead\s+of
       | up\s+until|until|till|til|'til|through|thru|throughout|to
-      | (?:some|any)\s*time\s+(?:in|during|around)|later\s+in|early\s+in|late\s+in|
+      | (?:some|any)\s*time(?:\s+(?:in|during|around))?|later\s+in|early\s+in|late\s+in|
         in|during|within|inside|for|over|at|on|around|about|circa|across|into|as\s+of
       | as\s+early\s+as|as\s+soon\s+as|as\s+late\s+as
       | from|since|after|starting(?:\s+in|\s+from)?|beginning\s+in|effective(?:\s+from)?|following|past|beyond|not\s+before|no\s+sooner\s+than
@@ -924,7 +924,7 @@ def _period_candidate(text: str, stated: date, core: _Core, whole: str, forced_y
             return None  # "May be", "May have": the verb at the start of a sentence
         if core.kind == "season" and re.match(r"\s+of\s+(?!(?:19|20|21)\d\d)", text[core.end:core.end + 12], re.I):
             return None  # "the fall of Rome"
-        if core.kind == "month" and not core.has_year and not trig and not mod and \
+        if core.kind in ("month", "season") and not core.has_year and not trig and not mod and \
                 re.search(r"\b(?:its|the|their|his|her|our|this|next|a)\s+$", text[max(0, core.start - 8):core.start], re.I) and \
                 _EVENT_NOUN_RE.match(text[core.end:core.end + 30]):
             pass  # "at its September meeting": the next September
@@ -1017,9 +1017,9 @@ def _period_candidate(text: str, stated: date, core: _Core, whole: str, forced_y
 _REL_PRE = r"""(?:with)?in(?:\s+the)?(?:\s+(?:next|coming|following))?|inside(?:\s+of)?(?:\s+the\s+next)?
     |(?:over|during|for|across|throughout)\s+the\s+(?:next|coming)|the\s+(?:next|coming)|next
     |(?:no|not)\s+later\s+than|(?:some|any)\s*time\s+in(?:\s+the\s+next)?
-    |has|have|gets?|given|giving|takes?|taking|last|lasts|lasting|needs?|requires?"""
+    |has|have|gets?|given|giving|takes?|taking|last|lasts|lasting|needs?|requires?|after"""
 # "has 90 days to respond", "is expected to take 18 months": a span that starts now.
-_VERB_PRE = frozenset("has have get gets given giving take takes taking last lasts lasting need needs require requires".split())
+_VERB_PRE = frozenset("has have get gets given giving take takes taking last lasts lasting need needs require requires after".split())
 _REL_APPROX = r"""(?:about|around|roughly|approximately|approx\.?|some|just|only|under|less\s+than|fewer\s+than|no\s+more\s+than|
     at\s+most|up\s+to|as\s+little\s+as|as\s+few\s+as|maybe|perhaps|another|a\s+further|an\s+additional|the\s+next|at\s+least|
     more\s+than|over|upwards\s+of|as\s+many\s+as|nearly|almost|close\s+to)"""
@@ -1036,6 +1036,11 @@ _RELATIVE_RE = re.compile(
         (?:\s+(?:from\s+(?:now|today|(?:the\s+)?(?:date\s+of\s+)?(?:this|the)\s+(?:announcement|article|report|writing|interview))
               |hence|out|away|down\s+the\s+(?:road|line)|time)
           |['’]\s*time)(?![\w-]))?""", _FLAGS)
+# "in the next year", "over the coming decade", "the year ahead": one unit from now ("or two": a range).
+_NEXT_UNIT_RE = re.compile(
+    rf"""(?<![\w-])(?P<pre>(?:(?:with)?in|over|during|for|across|throughout|inside(?:\s+of)?)\s+)?the\s+
+    (?:(?:next|coming|upcoming)\s+(?P<unit>day|week|fortnight|month|year|decade|century)(?:\s+or\s+(?:so\b|(?P<n2>{NUM})(?![\w-])))?
+      |(?P<unit2>week|month|year|decade)\s+ahead)(?![\w-])""", _FLAGS)
 _NUM_OR_UNIT_RE = re.compile(rf"(?P<n>{NUM}){_HALF}?(?:\s+(?:more\s+|additional\s+|further\s+|full\s+|long\s+)?(?P<unit>{UNIT}))?(?P<half>{_HALF})?", _FLAGS)
 _LOOKBACK_AFTER_RE = re.compile(
     rf"""^\s*(?:[-–]|ago|after|afterwards?|later|earlier|before|since|prior|previously|back|of|old|long|into|in\s+a\s+row|running|
@@ -1043,6 +1048,36 @@ _LOOKBACK_AFTER_RE = re.compile(
     beforehand|on\s+from|out\s+from|removed|past|in\s+(?:prison|jail)|sentence|term|contract|deal|lease|warranty|subscription|
     plan|free|trial|per|a\s+year|each|every|old)\b""", _FLAGS)
 _LOOKBACK_BEFORE_RE = re.compile(r"\b(?:past|last|previous|prior|first|preceding|recent|initial|final|those|these|over|spent|took|after|for|every|each|per|than)\s+$", re.I)
+
+
+def _alone_text(text: str, m: re.Match) -> bool:
+    return _norm(text).strip(" .,;:!?\"'()") == _norm(m.group(0))
+
+
+def _next_unit_candidates(text: str, stated: date, whole: str) -> list[_Candidate]:
+    out = []
+    for m in _NEXT_UNIT_RE.finditer(text):
+        unit = (m["unit"] or m["unit2"]).lower()
+        if not m["pre"] and not m["unit2"] and whole != _norm(m.group(0)):
+            continue  # "the next year will be hard": a subject, not a deadline
+        if re.match(r"\s*(?:of|'s)\b", text[m.end():m.end() + 5], re.I):
+            continue
+        try:
+            deadline = _add(stated, 1, unit)
+            earliest = None
+            if m["n2"]:
+                n2 = _number(m["n2"])
+                if n2 is None or n2 <= 1 or n2 > 100:
+                    continue
+                earliest, deadline = deadline, _add(stated, n2, unit)
+        except (ValueError, OverflowError):
+            continue
+        if earliest:
+            explanation = f"{stated.isoformat()} plus 1 to {_duration_words(_number(m['n2']) or 1, unit)}: from {earliest.isoformat()} to {deadline.isoformat()}"
+        else:
+            explanation = f"{stated.isoformat()} plus 1 {unit} is {deadline.isoformat()}"
+        out.append(_Candidate(m.start(), m.end(), deadline, earliest, False, explanation, _RANK_DEADLINE, future=True))
+    return out
 
 
 def _relative_candidates(text: str, stated: date) -> list[_Candidate]:
@@ -1062,6 +1097,8 @@ def _relative_candidates(text: str, stated: date) -> list[_Candidate]:
         verb_pre = pre in _VERB_PRE
         if verb_pre and re.search(r"\b(?:the|this|past|over|in|for|during|of|its|their)\s+$", text[max(0, m.start() - 8):m.start()], re.I):
             continue  # "the last 12 months"
+        if pre == "after" and re.search(r"\b(?:shortly|soon|just|only|even|right|immediately|months|years|weeks|days)\s+$", text[max(0, m.start() - 14):m.start()], re.I):
+            continue
         approx = _norm(m["approx"] or "")
         if approx in ("at least", "more than", "over", "upwards of", "as many as"):
             continue  # names an earliest time, not a deadline
@@ -1105,7 +1142,7 @@ def _relative_candidates(text: str, stated: date) -> list[_Candidate]:
             tense = _tense(text, m.start(), m.end())
             if tense == "past":
                 continue
-            if verb_pre and pre not in ("has", "have", "get", "gets", "given", "giving") and tense != "future":
+            if verb_pre and pre not in ("has", "have", "get", "gets", "given", "giving") and tense != "future" and not _alone_text(text, m):
                 continue  # "it takes two years to train a pilot" is a habit, not a deadline
             cand.future = tense == "future"
         out.append(cand)
@@ -1292,6 +1329,8 @@ def _read(text: str, stated: date, horizons: Mapping[str, str] | None) -> Deadli
     cands = _period_candidates(norm, stated, whole)
     if _UNIT_HINT_RE.search(low):
         cands += _relative_candidates(norm, stated)
+        if "next" in low or "coming" in low or "ahead" in low:
+            cands += _next_unit_candidates(norm, stated, whole)
     if any(w in low for w in _VAGUE_HINTS):
         cands += _vague_candidates(norm, stated, table)
     if any(w in low for w in _NONE_HINTS):
