@@ -301,11 +301,6 @@ class _Core:
     fixed_label: bool = False
 
 
-def _yy(text: str) -> int:
-    digits = re.sub(r"\D", "", text)
-    return int(digits) if len(digits) == 4 else 2000 + int(digits)
-
-
 def _month_number(word: str) -> int:
     return _MONTH_NUMBER[word.lower().rstrip(".")[:3]]
 
@@ -821,8 +816,6 @@ class _Candidate:
     explanation: str
     rank: int  # 5 deadline words, 4 "in"/"during", 3 bare, 2 vague, 1 no deadline
     future: bool = False
-    core_start: int = -1
-    core_end: int = -1
     period_start: date | None = None
     year_from: Callable[[int], _Candidate | None] | None = None
     range_only: bool = False  # "2028" in "in 2027 or 2028": no reading alone, the end of a range
@@ -851,8 +844,7 @@ def _resolve(core: _Core, stated: date, transform: Callable[[_Period], _Period])
 def _modifier_transform(mod: str | None, trig: str | None) -> tuple[Callable[[_Period], _Period], str]:
     if not mod:
         return (lambda p: p), ""
-    m = re.sub(r"\s+", " ", mod.lower()).strip().replace(" -", "-").replace("- ", "-")
-    m = m.removeprefix("the ").removeprefix("very ")
+    m = mod.replace(" -", "-").replace("- ", "-").removeprefix("the ").removeprefix("very ")
     if m.startswith(("end", "close")):
         return (lambda p: _day(p.end, f"the end of {p.label}")), "end"
     if m.startswith(("middle", "midpoint", "mid")):
@@ -891,77 +883,90 @@ def _period_candidates(text: str, stated: date, whole: str) -> list[_Candidate]:
     return out
 
 
-def _period_candidate(text: str, stated: date, core: _Core, whole: str, forced_year: int | None = None) -> _Candidate | None:
+def _words_before(text: str, core: _Core) -> tuple[int, str | None, str | None]:
+    """(start of the whole expression, modifier, trigger) for the words just before a core."""
     before_text = text[max(0, core.start - 60):core.start]
     mod_match = _MODIFIER_RE.search(before_text)
-    mod = mod_match["mod"] if mod_match else None
+    mod = _norm(mod_match["mod"]) if mod_match else None
     span_start = core.start - (len(before_text) - mod_match.start()) if mod_match else core.start
-    if mod and core.kind in ("date", "dayword", "weekday", "yearend") and not re.match(r"(?:the\s+)?(?:end|close)\s+of", mod, re.I):
-        # "early June 30" makes no sense; "end of" before a date is harmless.
-        mod, span_start = None, core.start
-    if mod and core.kind == "the_unit" and _norm(mod) in ("mid", "end", "early", "late"):
-        pass
+    if mod and core.kind in ("date", "dayword", "weekday", "yearend") and not re.match(r"(?:the )?(?:end|close) of", mod):
+        mod, span_start = None, core.start  # "early June 30" makes no sense; "the end of June 30" is harmless
     trig_text = text[max(0, span_start - 40):span_start]
     trig_match = _TRIGGER_RE.search(trig_text)
     trig = _norm(trig_match["trig"]) if trig_match else None
     if trig_match:
-        span_start = span_start - (len(trig_text) - trig_match.start())
+        span_start -= len(trig_text) - trig_match.start()
+    return span_start, mod, trig
+
+
+_MAY_VERB_RE = re.compile(
+    r"\s+(?:be|have|not|also|well|yet|still|need|want|take|come|go|see|get|make|help|even|never|only|just|already|"
+    r"face|lose|win|find|use|seem|prove|end|slip|soon|do|become|result|lead|require|allow|mean)\b", re.I)
+_STRONG_TRIGGERS = ("by", "before", "until", "till", "no later than", "not later than", "on or before")
+
+
+def _prose_rejects(text: str, core: _Core, mod: str | None, trig: str | None, span_start: int) -> bool:
+    """True when, inside a sentence, the core is no deadline: a label, a verb, a bare year..."""
+    word = core.needs_capital
+    after = text[core.end:core.end + 40]
+    if word is not None and not word[:1].isupper():
+        return True  # "march", "may", "sat": verbs; articles capitalise months and days
+    if word is not None and word.lower() == "may" and _MAY_VERB_RE.match(after):
+        return True  # "May be delayed": the verb at the start of a sentence
+    if core.kind == "season" and re.match(r"\s+of\s+(?!(?:19|20|21)\d\d)", after, re.I):
+        return True  # "the fall of Rome"
+    event = (core.kind in ("month", "season") and not core.has_year and not trig and not mod
+             and re.search(r"\b(?:its|the|their|his|her|our|this|next|a)\s+$", text[max(0, core.start - 8):core.start], re.I)
+             and _EVENT_NOUN_RE.match(after))  # "at its September meeting": the next September
+    if not event and not core.bare_ok and not trig and not mod:
+        return True  # "2026", "March", "the third quarter" need a deadline word in prose
+    if core.kind == "the_unit" and (mod == "earlier" or (not mod and trig not in _UNIT_TRIGGERS)):
+        return True  # "the year" only as "the end of the year", "within the year", ...
+    if core.kind == "weekday" and not core.bare_ok and trig not in _STRONG_TRIGGERS:
+        return True  # "on Tuesday" in news is mostly the day something happened
+    if core.kind == "year" and not trig and mod == "later":
+        return True
+    if _LABEL_NOUN_RE.match(after) and trig not in _STRONG_TRIGGERS:
+        return True  # "2026 revenue", "Q3 2026 earnings"
+    if trig == "to" and not _DELAY_VERB_RE.search(text[max(0, span_start - 40):span_start]):
+        return True  # "grow to 2026 levels"; but "delayed to 2027" is a deadline
+    if core.kind == "year" and not mod and trig in ("on", "at", "into", "across", "about", "around", "circa"):
+        return True
+    return False
+
+
+_UNIT_TRIGGERS = ("later in", "within", "during", "throughout", "over", "through", "for")
+
+
+def _period_deadline(p: _Period, core: _Core, trig: str | None, mod_kind: str) -> tuple[date, str]:
+    # "before July 1" is June 30, but "before the end of 2026" and "until June 30" include the day named.
+    inclusive_day = mod_kind == "end" or core.kind == "yearend" or (trig in ("until", "till", "til", "'til", "up until") and p.start == p.end)
+    if trig in _START_TRIGGERS:
+        return p.start, (f"{trig} {p.label}: it starts {p.start.isoformat()}" if p.start != p.end else f"{trig} {p.label}: {p.start.isoformat()}")
+    if trig in _BEFORE_TRIGGERS and not inclusive_day:
+        deadline = p.start - timedelta(days=1)
+        return deadline, f"the day before {p.label} starts is {deadline.isoformat()}"
+    if p.start != p.end:
+        return p.end, f"{p.label} ends {p.end.isoformat()}"
+    return p.end, f"{p.label} is {p.end.isoformat()}" if p.label != p.end.isoformat() else f"the date {p.end.isoformat()}"
+
+
+def _period_candidate(text: str, stated: date, core: _Core, whole: str, forced_year: int | None = None) -> _Candidate | None:
+    span_start, mod, trig = _words_before(text, core)
     span_end = core.end
     alone = whole == _norm(text[span_start:span_end]).strip(" .,;:!?\"'()")
-
-    # What must hold for a core to count as a deadline inside a sentence.
     range_only = False
     if not alone and not trig and not mod and core.kind in ("year", "month", "quarter", "half", "season") and \
             re.search(r"(?:^|[\s\w])(?:-|\s(?:to|through|thru|or|and))\s*$", text[max(0, core.start - 10):core.start]):
-        range_only = True  # judged as the end of a range, below
-    elif not alone:
-        word = core.needs_capital
-        if word is not None and not word[:1].isupper():
-            return None  # "march", "may", "sat": verbs; articles capitalise months and days
-        if word is not None and word.lower() == "may" and re.match(
-                r"\s+(?:be|have|not|also|well|yet|still|need|want|take|come|go|see|get|make|help|even|never|only|just|already|"
-                r"face|lose|win|find|use|seem|prove|end|slip|soon|do|become|result|lead|require|allow|mean)\b", text[core.end:core.end + 12], re.I):
-            return None  # "May be", "May have": the verb at the start of a sentence
-        if core.kind == "season" and re.match(r"\s+of\s+(?!(?:19|20|21)\d\d)", text[core.end:core.end + 12], re.I):
-            return None  # "the fall of Rome"
-        if core.kind in ("month", "season") and not core.has_year and not trig and not mod and \
-                re.search(r"\b(?:its|the|their|his|her|our|this|next|a)\s+$", text[max(0, core.start - 8):core.start], re.I) and \
-                _EVENT_NOUN_RE.match(text[core.end:core.end + 30]):
-            pass  # "at its September meeting": the next September
-        elif not core.bare_ok and not trig and not mod:
-            if core.kind in ("month", "quarter", "half", "season", "holiday", "date") and core.has_year is False:
-                return None
-            if core.kind in ("year", "the_unit", "weekday"):
-                return None
-        if core.kind == "the_unit" and not mod and trig not in ("later in", "within", "during", "throughout", "over", "through", "for"):
-            return None
-        if core.kind == "the_unit" and mod and _norm(mod) in ("earlier",):
-            return None
-        if core.kind == "weekday" and not core.bare_ok and trig not in ("by", "before", "until", "till", "no later than", "not later than", "on or before"):
-            return None  # "on Tuesday" in news is mostly the day something happened
-        if core.kind == "year" and not core.bare_ok and not trig and not mod:
-            return None
-        if core.kind == "year" and not trig and mod and _norm(mod) in ("later",):
-            return None
-        if _LABEL_NOUN_RE.match(text[core.end:core.end + 40]) and trig not in ("by", "before", "until", "no later than", "not later than"):
-            return None
-        if core.kind == "year" and core.bare_ok is False and trig in ("to",) and not _DELAY_VERB_RE.search(text[max(0, span_start - 40):span_start]):
-            return None
-        if trig == "to" and not _DELAY_VERB_RE.search(text[max(0, span_start - 40):span_start]):
-            return None
-        if trig in ("on", "at", "over", "into", "across", "about", "around", "circa") and core.kind == "year" and not mod:
-            if trig in ("on", "at", "into", "across", "about", "around", "circa"):
-                return None
-
-    if trig in _NOT_DEADLINE_TRIGGERS:
+        range_only = True  # "2028" in "in 2027 or 2028": only the end of a range, judged in _merge_ranges
+    elif not alone and _prose_rejects(text, core, mod, trig, span_start):
         return None
-    if mod and _norm(mod) == "earlier":
+    if trig in _NOT_DEADLINE_TRIGGERS or mod == "earlier":
         return None
     transform, mod_kind = _modifier_transform(mod, trig)
     try:
         if forced_year is not None and not core.has_year:
-            p = transform(core.build(forced_year))
-            anchored = False
+            p, anchored = transform(core.build(forced_year)), False
         else:
             resolved = _resolve(core, stated, transform)
             if resolved is None:
@@ -969,24 +974,9 @@ def _period_candidate(text: str, stated: date, core: _Core, whole: str, forced_y
             p, anchored = resolved
     except (ValueError, OverflowError, KeyError):
         return None
-
-    # "before July 1" is June 30, but "before the end of 2026" and "until June 30" include the day named.
-    inclusive_day = mod_kind == "end" or core.kind == "yearend" or (trig in ("until", "till", "til", "'til", "up until") and p.start == p.end)
-    if trig in _START_TRIGGERS:
-        deadline = p.start
-        explanation = f"{trig} {p.label}: it starts {deadline.isoformat()}" if p.start != p.end else f"{trig} {p.label}: {deadline.isoformat()}"
-    elif trig in _BEFORE_TRIGGERS and not inclusive_day:
-        deadline = p.start - timedelta(days=1)
-        explanation = f"the day before {p.label} starts is {deadline.isoformat()}"
-    else:
-        deadline = p.end
-        if p.start == p.end:
-            explanation = f"{p.label} is {deadline.isoformat()}" if p.label != deadline.isoformat() else f"the date {deadline.isoformat()}"
-        else:
-            explanation = f"{p.label} ends {deadline.isoformat()}"
+    deadline, explanation = _period_deadline(p, core, trig, mod_kind)
     if anchored:
         explanation = f"no year given, so the first one ending on or after {stated.isoformat()}: {explanation}"
-
     if trig in _DEADLINE_TRIGGERS or trig in _BEFORE_TRIGGERS or trig in ("as early as", "as soon as"):
         rank = _RANK_DEADLINE
     elif trig:
@@ -994,14 +984,14 @@ def _period_candidate(text: str, stated: date, core: _Core, whole: str, forced_y
     else:
         rank = _RANK_BARE
     cand = _Candidate(span_start, span_end, deadline, None, False, explanation, rank,
-                      core_start=core.start, core_end=core.end, period_start=p.start, range_only=range_only)
+                      period_start=p.start, range_only=range_only)
     if not core.has_year:
         cand.year_from = lambda y, core=core: _period_candidate(text, stated, core, whole, forced_year=y)
     if alone:
         cand.rank += 10  # the whole text is this expression: accept it as written
         return cand
-    if core.kind in ("relcal", "dayword", "weekday") or (mod and _norm(mod).startswith("later")):
-        cand.future = True
+    if core.kind in ("relcal", "dayword", "weekday") or (mod and mod.startswith("later")):
+        cand.future = True  # "next year", "tomorrow", "later this year" look forward by themselves
         return cand
     tense = _tense(text, span_start, span_end)
     if tense == "past":
