@@ -56,13 +56,9 @@ def build_scheduler(tick: Callable[[], None], quarterly: Callable[[], None], set
     return scheduler
 
 
-def run(settings: Settings, engine, clock: Callable[[], datetime] | None = None) -> str:
-    """Run until SIGTERM or SIGINT; returns the name of the signal that stopped it."""
-    from apscheduler.schedulers.base import STATE_STOPPED
-
+def make_jobs(settings: Settings, engine, clock: Callable[[], datetime]) -> tuple[Callable[[], None], Callable[[], None]]:
+    """The tick (one nag pass) and the quarterly report job; neither lets an error escape."""
     from predtrack import nags
-
-    clock = clock or (lambda: datetime.now(timezone.utc))
 
     def tick() -> None:
         now = clock()
@@ -83,8 +79,17 @@ def run(settings: Settings, engine, clock: Callable[[], datetime] | None = None)
         except Exception as exc:  # noqa: BLE001
             log.error("quarterly report at %s failed: %s: %s", f"{now:%Y-%m-%d %H:%M UTC}", type(exc).__name__, exc)
             return
-        log.info("quarterly report written: %s", written)
+        log.info("quarterly report written: %s", ", ".join(str(p) for p in written or []))
 
+    return tick, quarterly
+
+
+def run(settings: Settings, engine, clock: Callable[[], datetime] | None = None) -> str:
+    """Run until SIGTERM or SIGINT; returns the name of the signal that stopped it."""
+    from apscheduler.schedulers.base import STATE_STOPPED
+
+    clock = clock or (lambda: datetime.now(timezone.utc))
+    tick, quarterly = make_jobs(settings, engine, clock)
     scheduler = build_scheduler(tick, quarterly, settings, clock())
     stopped_by: list[str] = []
 

@@ -404,3 +404,53 @@ def _round_in(text: str, pid: str) -> int:
     block = text.split(f"id:         {pid}\n", 1)[1].split("\n", 1)[0]
     match = re.search(r"round (\d+)", block)
     return int(match.group(1)) if match else 0
+
+
+def test_weekly_digest_goes_out_on_monday_with_everything_due_within_the_week(engine):
+    add_prediction(engine, "overdue", date(2026, 11, 10))
+    add_prediction(engine, "this-week", date(2026, 12, 3))
+    add_prediction(engine, "next-week", date(2026, 12, 9))
+    s = settings(weekly_digest=True, repeat_days=30)
+    assert digest_ids(run(engine, s, utc(2026, 11, 25, 10))[1][0]) == ["overdue"]  # Wednesday: the round
+    assert run(engine, s, utc(2026, 11, 29, 10))[1] == []  # Sunday: nothing new
+    result, [text] = run(engine, s, utc(2026, 11, 30, 9, 1))  # Monday
+    assert digest_ids(text) == ["overdue", "this-week"]
+    assert result.deliveries[0].subject == "[predtrack] 1 prediction to resolve, 1 coming due"
+    assert run(engine, s, utc(2026, 11, 30, 15))[1] == []
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("backend", ["sqlite", "postgres"])
+def test_a_pass_with_100000_due_predictions_for_three_recipients(request, tmp_path, backend):
+    """Issue 7's target: one digest per recipient, under 10 s on SQLite (PostgreSQL: reported)."""
+    import time
+
+    from sqlalchemy import insert
+
+    from predtrack.models import Prediction
+    from test_nags_support import SmtpServer, mail_settings
+
+    url = f"sqlite:///{tmp_path / 'big.db'}" if backend == "sqlite" else request.getfixturevalue("pg_url")
+    engine = migrated_engine(url)
+    rows = [
+        {"id": f"p{i:06d}", "claim": f"Claim number {i}", "deadline": date(2026, 1, 1) + timedelta(days=i % 300),
+         "deadline_vague": False, "created_at": utc(2026, 1, 1), "updated_at": utc(2026, 1, 1), "nag_series": 0}
+        for i in range(100_000)
+    ]
+    with db.session(engine, write=True) as session:
+        session.execute(insert(Prediction.__table__), rows)
+    with SmtpServer() as server:
+        s = mail_settings(settings(channels=["email"]), server.port, to=("a@example.org", "b@example.org", "c@example.org"))
+        started = time.perf_counter()
+        result = nags.run_pass(engine, s, utc(2026, 11, 25, 12))
+        elapsed = time.perf_counter() - started
+    engine.dispose()
+    print(f"\n{backend}: one pass, 100,000 due predictions x 3 recipients: {elapsed:.1f} s")
+    assert sorted((d.recipient, d.items, d.ok) for d in result.deliveries) == [
+        ("a@example.org", 100_000, True), ("b@example.org", 100_000, True), ("c@example.org", 100_000, True)]
+    assert sorted(m.rcpt_tos[0] for m in server.messages) == ["a@example.org", "b@example.org", "c@example.org"]
+    for message in server.messages:
+        assert len(digest_ids(message.text)) == 50
+        assert "...and 99950 more: run `predtrack due` to list them all." in message.text
+    if backend == "sqlite":
+        assert elapsed < 10, f"{elapsed:.1f} s"

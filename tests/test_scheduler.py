@@ -47,6 +47,29 @@ def test_quarterly_report_job_fires_on_the_first_day_of_each_quarter_at_the_nag_
     ]
 
 
+def test_quarterly_job_writes_the_review_of_the_quarter_just_ended(tmp_path, caplog):
+    pytest.importorskip("predtrack.reports", reason="the reports module is not part of this build")
+    engine = migrated_engine(f"sqlite:///{tmp_path / 'q.db'}")
+    s = settings(tmp_path=tmp_path)
+    _tick, quarterly = scheduler.make_jobs(s, engine, lambda: datetime(2027, 1, 1, 9, tzinfo=timezone.utc))
+    caplog.set_level("INFO", logger="predtrack.schedule")
+    quarterly()
+    written = sorted(p.name for p in (tmp_path / "reports").iterdir())
+    assert written and all(name.startswith("2026-Q4") for name in written)
+    assert "quarterly report written: " in caplog.text
+
+
+def test_tick_survives_a_database_it_cannot_open(tmp_path, caplog):
+    from predtrack import db
+
+    broken = db.create_engine_for(f"sqlite:///{tmp_path / 'missing-schema.db'}")  # no tables at all
+    tick, _quarterly = scheduler.make_jobs(settings(), broken, lambda: datetime(2026, 11, 25, 10, tzinfo=timezone.utc))
+    caplog.set_level("INFO", logger="predtrack.schedule")
+    tick()  # logs, does not raise: the next tick retries
+    assert "nag pass at 2026-11-25 10:00 UTC failed: OperationalError" in caplog.text
+    assert "the next tick retries" in caplog.text
+
+
 def _wait_for(path: Path, text: str, process: subprocess.Popen, timeout: float = 90) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
