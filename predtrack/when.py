@@ -1260,33 +1260,23 @@ def _merge_ranges(text: str, cands: list[_Candidate]) -> list[_Candidate]:
                 continue
             if a.range_only:
                 continue
-            rank = a.rank
             merged.append(_Candidate(a.start, b.end, b.deadline, first.period_start, False,
                                      f"a range: from {first.period_start.isoformat()} (start of the first) to {b.deadline.isoformat()} ({b.explanation})",
-                                     rank, future=a.future or b.future, period_start=first.period_start))
+                                     a.rank, future=a.future or b.future, period_start=first.period_start))
     return cands + merged
 
 
 def _choose(cands: list[_Candidate]) -> _Candidate | None:
-    cands = [c for c in cands if not c.range_only]
-    if not cands:
-        return None
-    # Among overlapping candidates the longer one is the better reading ("by the end of Q3 2026"
-    # over "2026"); then deadline words beat "in", which beat bare periods, vague and no-deadline words.
-    def key(c: _Candidate):
-        return (c.rank, c.future, c.end - c.start, -c.start)
-
+    """The reading of a sentence: overlapping candidates keep the longest ("by the end of Q3
+    2026" over "Q3 2026"); then deadline words beat "in", which beats a bare period, vague words
+    and no-deadline words; then a future clause; then the first in the text."""
     kept: list[_Candidate] = []
-    for c in sorted(cands, key=lambda c: (-(c.end - c.start), -c.rank)):
-        if any(c.start < k.end and k.start < c.end for k in kept):
-            if not any(c.start < k.end and k.start < c.end and (k.end - k.start) > (c.end - c.start) for k in kept) and \
-                    any(c.start < k.end and k.start < c.end and k.rank < c.rank for k in kept):
-                kept = [k for k in kept if not (c.start < k.end and k.start < c.end)]
-                kept.append(c)
-            continue
-        kept.append(c)
-    best = max(kept, key=key)
-    return best
+    for c in sorted((c for c in cands if not c.range_only), key=lambda c: (-(c.end - c.start), -c.rank)):
+        if not any(c.start < k.end and k.start < c.end for k in kept):
+            kept.append(c)
+    if not kept:
+        return None
+    return max(kept, key=lambda c: (c.rank, c.future, -c.start))
 
 
 _TEXT_TRANSLATION = str.maketrans({"\u2019": "'", "\u2018": "'", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
