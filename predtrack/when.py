@@ -297,8 +297,7 @@ class _Core:
     has_year: bool  # False: "March", "the third quarter": the first one ending on/after stated
     kind: str
     bare_ok: bool  # can stand without a trigger inside a sentence ("Q3 2026", not "2026")
-    needs_capital: str | None = None  # a month or season word that must be capitalised in prose
-    fixed_label: bool = False
+    needs_capital: str | None = None  # a month or weekday word that must be capitalised in prose
 
 
 def _month_number(word: str) -> int:
@@ -677,19 +676,18 @@ def _relcal(m: re.Match, stated: date) -> Iterator[_Core]:
     elif what == "century":
         first_year = y // 100 * 100 + 100 * nxt
         p = _Period(date(first_year, 1, 1), date(first_year + 99, 12, 31), f"{'next' if nxt else 'this'} century", 1200)
-    else:  # a season: this summer = the first one ending on/after stated; next = the first starting after it
-        p = None
-        for yr in range(y - 1, y + 3):
-            s = _season(yr, what)
-            if (nxt and s.start > stated) or (not nxt and s.end >= stated):
-                p = s
-                break
-        if p is None:  # pragma: no cover - the loop always finds one
-            return
+    else:
+        # next summer: the first starting after the stated day; this summer: the one around the
+        # stated day, else this calendar year's (in September "this summer" is the one just past).
+        seasons = [_season(yr, what) for yr in range(y - 1, y + 2)]
+        if nxt:
+            p = next(x for x in seasons if x.start > stated)
+        else:
+            p = next((x for x in seasons if x.start <= stated <= x.end), seasons[1])
         label = f"{which} {what}: {p.label}"
     if what not in ("week", "weekend", "century"):
         p = _Period(p.start, p.end, label, p.months, p.decade)
-    yield _Core(m.start(), m.end(), lambda _y, p=p: p, True, "relcal", True, fixed_label=True)
+    yield _Core(m.start(), m.end(), lambda _y, p=p: p, True, "relcal", True)
 
 
 # ---------------------------------------------------------------- words around a core
@@ -990,6 +988,8 @@ def _period_candidate(text: str, stated: date, core: _Core, whole: str, forced_y
     if alone:
         cand.rank += 10  # the whole text is this expression: accept it as written
         return cand
+    if deadline < stated:
+        return None  # history: "founded in 2004", "this summer" said in September
     if core.kind in ("relcal", "dayword", "weekday") or (mod and mod.startswith("later")):
         cand.future = True  # "next year", "tomorrow", "later this year" look forward by themselves
         return cand
