@@ -178,3 +178,10 @@ def test_every_command_has_help_with_an_example(run_cli, command):
     result = run_cli(command, "--help")
     assert result.exit_code == 0
     assert "Example:" in result.output and f"predtrack {command}" in result.output
+
+
+def test_docs_show_the_real_nag_help(run_cli):
+    docs = (Path(__file__).resolve().parents[1] / "docs" / "nags.md").read_text(encoding="utf-8")
+    shown = docs.split("$ predtrack nag --help\n", 1)[1].split("```", 1)[0]
+    real = run_cli("nag", "--help").output.replace("Usage: cli ", "Usage: predtrack ", 1)
+    assert shown == real
