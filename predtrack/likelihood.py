@@ -142,8 +142,11 @@ _QUALIFIER = (r"(?P<qual>about|around|roughly|approximately|approx\.?|some|nearl
 _PERCENT = rf"(?:(?P<lo>\d{{1,3}}(?:\.\d+)?){_PCT_SIGN}?\s*(?:-|–|to|and)\s*)?(?P<pct>\d{{1,3}}(?:\.\d+)?|{_WORD_NUMBER}){_PCT_SIGN}"
 _FRACTION = rf"(?P<a>{_AMOUNT})(?:\s+|-)(?:in|out\s+of)(?:\s+|-)(?P<b>{_AMOUNT})"
 _DECIMAL = r"(?P<dec>0?\.\d+|1\.0+)(?![\d.,%])"
-_CHANCE_AFTER = (r"(?:chances?|probability|likelihood|odds|likely|sure|certain|certainty|confident|confidence|risk|possibility|shot|bet|"
+_CHANCE_AFTER = (r"(?:chances?|probability|likelihood|odds|likely|sure|certain|certainty|confident|confidence|risk|possibility|shot|"
                  r"probable|prospect)\b")
+# "the odds are 30% higher", "the risk is 40% of revenue": a change or a share, not the chance itself.
+_NOT_A_LEVEL = (r"(?!\s*(?:higher|lower|more|less|greater|smaller|bigger|larger|above|below|increase|decrease|rise|drop|jump|"
+                r"fall|points?|pp|of\s+(?:the|all|its|their|his|her|our|global|total|revenue|sales|gdp|income|profits?)|a\s+year)\b)")
 _CHANCE_BEFORE = r"(?:probability|probabilities|chances?|odds|likelihood|risk|confidence)"
 _LINK = (r"(?:\s*(?:of|that\s+it\s+happens\s+is|is|are|was|were|at|=|:|≈|~|stands?\s+at|put\s+at|estimated\s+at|"
          r"would\s+be|will\s+be|be|(?:has|have|had)?\s*(?:risen|rose|climbed|jumped|increased|grown|fallen|fell|dropped|"
@@ -156,7 +159,7 @@ _STATED_AFTER_RE = re.compile(
 _STATED_BEFORE_RE = re.compile(
     rf"""(?<![\w-])(?:(?P<word>{_CHANCE_BEFORE})(?:(?P<gap>[^.;!?%]{{0,80}}?){_LINK}|\s*[:=(]?\s*)|\bp\s*[=:]\s*)
     (?:(?:now|currently|still|already|seen\s+as|thought\s+to\s+be|estimated\s+to\s+be)\s+)?
-    (?:{_QUALIFIER}\s+)?(?:{_PERCENT}|{_FRACTION}|{_DECIMAL})""", re.I | re.X)
+    (?:{_QUALIFIER}\s+)?(?:{_PERCENT}|{_FRACTION}|{_DECIMAL}){_NOT_A_LEVEL}""", re.I | re.X)
 _PUT_AT_RE = re.compile(
     rf"""(?<![\w-])(?:put|puts|putting|put\s+the\s+(?:odds|chances?|probability)|gives?|giving|assigns?|assigning|estimates?|pegs?|places?)
     \s+(?:it|this|that|them|the\s+(?:odds|chances?|probability|likelihood))?\s*(?:at|a|an)\s+(?:{_QUALIFIER}\s+)?(?:{_PERCENT}|{_FRACTION})""", re.I | re.X)
