@@ -187,5 +187,6 @@ def test_docs_show_the_real_nag_help():
 
     docs = (Path(__file__).resolve().parents[1] / "docs" / "nags.md").read_text(encoding="utf-8")
     shown = docs.split("$ predtrack nag --help\n", 1)[1].split("```", 1)[0]
-    real = CliRunner().invoke(cli, ["nag", "--help"], prog_name="predtrack", terminal_width=78)  # an 80-column terminal.output
+    # Width 78 is what click uses in an 80-column terminal.
+    real = CliRunner().invoke(cli, ["nag", "--help"], prog_name="predtrack", terminal_width=78).output
     assert shown == real, "docs/nags.md shows an old `predtrack nag --help`: paste the new one"
