@@ -13,6 +13,7 @@ InvalidValue when it finds nothing.
 
 from __future__ import annotations
 
+import bisect
 import functools
 import re
 from dataclasses import dataclass
@@ -739,13 +740,21 @@ _EVENT_NOUN_RE = re.compile(
     r"\s+(?:meeting|event|conference|summit|hearing|election|vote|deadline|launch|release|update|session|review|"
     r"announcement|keynote|report|decision|auction|sale|showcase|expo|board\s+meeting|policy\s+meeting)\b", re.I)
 
-_FUTURE_CUE_RE = re.compile(
-    r"""(?:\b(?:will|won't|wont|would|wouldn't|shall|going\s+to|gonna|expect\w*|plan\w*|aim\w*|intend\w*|likely|
-    unlikely|could|may|might|should|must|can|cannot|can't|set\s+to|due|forecast\w*|predict\w*|project\w*|hope\w*|
-    promis\w*|target\w*|pledg\w*|vow\w*|seek\w*|want\w*|slated|scheduled|poised|on\s+track|upcoming|future|possibly|
-    probably|anticipat\w*|commit\w*|until|unless|if|need\w*|bound\s+to|delay\w*|postpon\w*|estimat\w*|goal|deadline|
-    bet\w*|wager\w*|think|believe\w*|envisag\w*|envision\w*|aspir\w*|ambition\w*|roadmap|timeline|timetable|
-    guidance|outlook|in\s+order\s+to|is\s+to|are\s+to)\b|'ll\b)""", _FLAGS)
+# Words that make a clause speak of the future (or of a plan, a forecast, a condition).
+_FUTURE_WORDS = frozenset(
+    """will won't wont would wouldn't shall gonna likely unlikely could may might should must can cannot can't due
+    slated scheduled poised upcoming future possibly probably until unless if goal deadline think roadmap timeline
+    timetable guidance outlook expect expects expected expecting expectation expectations plan plans planned planning
+    aim aims aimed aiming intend intends intended intending intention forecast forecasts forecasted forecasting
+    predict predicts predicted predicting prediction predictions projected projects projecting projection projections
+    hope hopes hoped hoping hopefully promise promises promised promising target targets targeted targeting pledge
+    pledges pledged pledging vow vows vowed vowing seek seeks seeking want wants wanted wanting anticipate anticipates
+    anticipated anticipating commit commits committed commitment need needs needed delay delays delayed postpone
+    postpones postponed estimate estimates estimated bet bets betting wager wagers believe believes believed envisage
+    envisages envisaged envision envisions envisioned aspire aspires aspiration aspirations ambition ambitions""".split()
+)
+_FUTURE_PHRASE_RE = re.compile(r"\b(?:going\s+to|set\s+to|on\s+track|bound\s+to|in\s+order\s+to|is\s+to|are\s+to)\b|\w'll\b", re.I)
+_TOKEN_RE = re.compile(r"[a-z][a-z'-]*")
 _IRREGULAR_PAST = (
     "was|were|had|did|wasn't|weren't|hadn't|didn't|ago|began|became|came|went|took|made|saw|grew|rose|fell|sold|"
     "bought|built|spent|won|lost|said|told|gave|got|brought|found|left|paid|ran|held|kept|led|met|wrote|shrank|"
@@ -753,7 +762,7 @@ _IRREGULAR_PAST = (
     "risen|fallen|taken|given|shown|known|done|gone|seen|begun|become|beaten|beat|earlier|previously|"
     "launched|released|announced|unveiled|introduced|founded|acquired|completed|reported|posted|delivered"
 )
-_PAST_CUE_RE = re.compile(rf"\b(?:{_IRREGULAR_PAST})\b|(?<![\w-])[a-z]{{3,}}ed(?![\w-])", re.I)
+_PAST_WORDS = frozenset(_IRREGULAR_PAST.split("|"))
 _NOT_PAST_ED = frozenset(
     """expected planned scheduled slated anticipated projected forecasted predicted proposed rumored rumoured
     targeted tipped pencilled penciled pegged earmarked delayed postponed pushed moved deferred rescheduled
@@ -788,16 +797,16 @@ def _clause_around(text: str, start: int, end: int) -> tuple[str, str]:
 def _tense(text: str, start: int, end: int) -> str:
     """'future', 'past' or 'neutral': how the clause around a time expression speaks."""
     before, after = _clause_around(text, start, end)
-    around = f"{before} {after}"
-    if _FUTURE_CUE_RE.search(around):
+    around = f"{before} {after}".lower()
+    words = _TOKEN_RE.findall(around)
+    if any(w in _FUTURE_WORDS for w in words) or _FUTURE_PHRASE_RE.search(around):
         return "future"
-    for m in _PAST_CUE_RE.finditer(around):
-        word = m.group(0).lower()
-        if word.endswith("ed") and word in _NOT_PAST_ED:
-            continue
-        if word.endswith("eed"):
-            continue
-        return "past"
+    for w in words:
+        if w in _PAST_WORDS:
+            return "past"
+        # a past participle ("launched"), but not a hyphenated adjective ("coding-focused") or "speed"
+        if len(w) >= 5 and w.endswith("ed") and "-" not in w and "'" not in w and not w.endswith("eed") and w not in _NOT_PAST_ED:
+            return "past"
     return "neutral"
 
 
@@ -870,10 +879,16 @@ def _norm(s: str) -> str:
 
 def _period_candidates(text: str, stated: date, whole: str) -> list[_Candidate]:
     out: list[_Candidate] = []
-    cores = list(_cores(text, stated))
     # "August" inside "August 2025" is no reading of its own, even when August 2025 is rejected.
-    cores = [c for c in cores if not any(o is not c and o.start <= c.start and c.end <= o.end and (o.end - o.start) > (c.end - c.start)
-                                         for o in cores)]
+    # Sorted by start (longest first), a core is inside a longer one when an earlier core reaches past its end.
+    outer: _Core | None = None
+    cores = []
+    for c in sorted(_cores(text, stated), key=lambda c: (c.start, -c.end)):
+        if outer is not None and c.end <= outer.end and (outer.end - outer.start) > (c.end - c.start):
+            continue
+        cores.append(c)
+        if outer is None or c.end > outer.end:
+            outer = c
     for core in cores:
         cand = _period_candidate(text, stated, core, whole)
         if cand is not None:
@@ -1241,11 +1256,11 @@ def _none_candidates(text: str) -> list[_Candidate]:
 def _merge_ranges(text: str, cands: list[_Candidate]) -> list[_Candidate]:
     """'2027 or 2028', 'between Q3 and Q4 2026', 'late 2026 to early 2027': one reading, with earliest."""
     dated = sorted((c for c in cands if c.period_start is not None), key=lambda c: c.start)
+    starts = [c.start for c in dated]
     merged = []
     for a in dated:
-        for b in dated:
-            if b.start <= a.end or b.start - a.end > 12:
-                continue
+        # only the readings that start within a few characters after this one ends
+        for b in dated[bisect.bisect_right(starts, a.end):bisect.bisect_right(starts, a.end + 12)]:
             between = text[a.end:b.start]
             if not re.fullmatch(r"\s*(?:-|–|—|to|through|thru|until|till|or|and|/)\s*(?:the\s+)?(?:end\s+of\s+)?", between, re.I):
                 continue
@@ -1270,10 +1285,14 @@ def _choose(cands: list[_Candidate]) -> _Candidate | None:
     """The reading of a sentence: overlapping candidates keep the longest ("by the end of Q3
     2026" over "Q3 2026"); then deadline words beat "in", which beats a bare period, vague words
     and no-deadline words; then a future clause; then the first in the text."""
-    kept: list[_Candidate] = []
+    kept: list[_Candidate] = []  # no two overlap, ordered by start
+    kept_starts: list[int] = []
     for c in sorted((c for c in cands if not c.range_only), key=lambda c: (-(c.end - c.start), -c.rank)):
-        if not any(c.start < k.end and k.start < c.end for k in kept):
-            kept.append(c)
+        i = bisect.bisect_right(kept_starts, c.start)
+        if (i > 0 and kept[i - 1].end > c.start) or (i < len(kept) and kept[i].start < c.end):
+            continue
+        kept.insert(i, c)
+        kept_starts.insert(i, c.start)
     if not kept:
         return None
     return max(kept, key=lambda c: (c.rank, c.future, -c.start))
