@@ -78,12 +78,6 @@ _BATCH = 5000
 _NO_PROBLEMS: list[str] = []
 
 
-def _clean(value: str | None) -> str | None:
-    if not value:
-        return None
-    return value.strip() or None
-
-
 class RowError(Exception):
     """One problem with one cell; the reader adds the place."""
 
@@ -208,7 +202,7 @@ class FlatCsvReader:
                     self.error(f"{path_text}:{line}: the row has {len(cells)} cells but the header names {len(header)} columns")
                     continue
                 try:
-                    prediction, data = self._row(dict(zip(names, cells)), has_extra, file_index, line)
+                    prediction, data = self._row(dict(zip(names, map(str.strip, cells))), has_extra, file_index, line)
                 except RowError as exc:
                     self.error(f"{path_text}:{line}: {exc}")
                     continue
@@ -241,9 +235,9 @@ class FlatCsvReader:
         return names
 
     def _row(self, v: dict[str, str], has_extra: bool, file_index: int, line: int) -> tuple[str, tuple]:
-        """Check one row (cells by column name); return (prediction id, staged tuple) or raise RowError."""
+        """Check one row (stripped cells by column name); return (prediction id, staged tuple) or raise RowError."""
         problems = _NO_PROBLEMS
-        prediction = _clean(v.get("prediction"))
+        prediction = (v.get("prediction") or None)
         if prediction is None:
             problems = ["prediction is empty: every row names the prediction id it belongs to"]
         elif not self._id_pattern.match(prediction):
@@ -255,15 +249,15 @@ class FlatCsvReader:
             problems = []
         extra = v if has_extra else {}
         published = stated = resolved = None
-        if (text := _clean(extra.get("published"))) is not None:
+        if (text := (extra.get("published") or None)) is not None:
             published = self._date(text, "published", problems)
-        if (text := _clean(v.get("stated"))) is not None:
+        if (text := (v.get("stated") or None)) is not None:
             stated = self._date(text, "stated", problems)
-        if (text := _clean(v.get("resolved"))) is not None:
+        if (text := (v.get("resolved") or None)) is not None:
             resolved = self._date(text, "resolved", problems)
 
-        source = _clean(v.get("source"))
-        probability_cell = _clean(v.get("probability"))
+        source = (v.get("source") or None)
+        probability_cell = (v.get("probability") or None)
         probability = kind = words = None
         if source is not None or probability_cell is not None:
             if source is None:
@@ -278,19 +272,19 @@ class FlatCsvReader:
                     problems.append("stated is empty: a forecast row needs the date the forecast was stated")
         source_kind = organisation = withdrawn = None
         if has_extra:
-            words = _clean(extra.get("words")) or words
-            explicit_kind = _clean(extra.get("probability_kind"))
+            words = (extra.get("words") or None) or words
+            explicit_kind = (extra.get("probability_kind") or None)
             if explicit_kind is not None:
                 if explicit_kind not in PROBABILITY_KINDS:
                     problems.append(str(InvalidValue("probability_kind", explicit_kind, "stated or inferred")))
                 kind = explicit_kind
-            source_kind = _clean(extra.get("source_kind"))
+            source_kind = (extra.get("source_kind") or None)
             if source_kind is not None and source_kind not in SOURCE_KINDS:
                 problems.append(str(InvalidValue("source_kind", source_kind, ", ".join(SOURCE_KINDS))))
-            organisation = _clean(extra.get("organisation"))
+            organisation = (extra.get("organisation") or None)
             withdrawn = self._moment(extra, "withdrawn_at", problems)
 
-        outcome_cell = _clean(v.get("outcome"))
+        outcome_cell = (v.get("outcome") or None)
         outcome = outcome_value = None
         if outcome_cell is not None:
             cached = self._outcome_cache.get(outcome_cell)
@@ -303,14 +297,14 @@ class FlatCsvReader:
                     self._outcome_cache[outcome_cell] = cached
             if cached is not None:
                 outcome, outcome_value = cached
-            if resolved is None and _clean(v.get("resolved")) is None:
+            if resolved is None and (v.get("resolved") or None) is None:
                 problems.append("resolved is empty: an outcome needs the date it became known")
         elif resolved is not None:
             problems.append("resolved given without an outcome")
 
-        deadline_text = _clean(v.get("deadline"))
+        deadline_text = (v.get("deadline") or None)
         explicit_deadline = None
-        if has_extra and (text := _clean(extra.get("deadline_date"))) is not None:
+        if has_extra and (text := (extra.get("deadline_date") or None)) is not None:
             explicit_deadline = self._date(text, "deadline_date", problems)
         deadline_stated = deadline_text is not None or explicit_deadline is not None
         deadline = None
@@ -323,7 +317,7 @@ class FlatCsvReader:
             deadline = explicit_deadline
 
         tags = None
-        if (text := _clean(v.get("tags"))) is not None:
+        if (text := (v.get("tags") or None)) is not None:
             tags = self._tags_cache.get(text)
             if tags is None:
                 try:
@@ -335,23 +329,23 @@ class FlatCsvReader:
                         self._tags_cache[text] = tags
         owner = notes = evidence = resolution_note = resolved_by = recorded_at = superseded_at = None
         article = None
-        url = _clean(v.get("url"))
+        url = (v.get("url") or None)
         if has_extra:
-            owner = _clean(extra.get("owner"))
+            owner = (extra.get("owner") or None)
             if owner is not None and ("@" not in owner or any(c.isspace() for c in owner)):
                 problems.append(str(InvalidValue("owner", owner, "an email address such as jane@example.org")))
-            notes = _clean(extra.get("notes"))
-            evidence = _clean(extra.get("evidence"))
+            notes = (extra.get("notes") or None)
+            evidence = (extra.get("evidence") or None)
             if evidence is not None:
                 evidence = " ".join(evidence.split())
-            resolution_note = _clean(extra.get("resolution_note"))
-            resolved_by = _clean(extra.get("resolved_by"))
+            resolution_note = (extra.get("resolution_note") or None)
+            resolved_by = (extra.get("resolved_by") or None)
             recorded_at = self._moment(extra, "recorded_at", problems)
             superseded_at = self._moment(extra, "superseded_at", problems)
             if superseded_at is not None and outcome_cell is None:
                 problems.append("superseded_at given without an outcome: it marks an earlier resolution")
-            fields = (url, _clean(extra.get("title")), _clean(extra.get("outlet")), _clean(extra.get("author")),
-                      published.isoformat() if published else None, _clean(extra.get("seed")), _clean(extra.get("article_notes")))
+            fields = (url, (extra.get("title") or None), (extra.get("outlet") or None), (extra.get("author") or None),
+                      published.isoformat() if published else None, (extra.get("seed") or None), (extra.get("article_notes") or None))
             if any(fields):
                 article = fields
         elif url is not None:
@@ -359,10 +353,10 @@ class FlatCsvReader:
         if problems:
             raise RowError("; ".join(problems))
         return prediction, (
-            file_index, line, _clean(v.get("claim")), _clean(v.get("criteria")),
+            file_index, line, (v.get("claim") or None), (v.get("criteria") or None),
             deadline.isoformat() if deadline else ("" if deadline_stated else None), deadline_text, vague, tags, owner, notes,
             source, source_kind, organisation, probability, kind, words,
-            stated.isoformat() if stated and source else None, _clean(v.get("quote")), withdrawn,
+            stated.isoformat() if stated and source else None, (v.get("quote") or None), withdrawn,
             outcome, outcome_value, resolved.isoformat() if resolved else None,
             evidence, resolution_note, resolved_by, recorded_at, superseded_at, article,
         )
@@ -389,7 +383,7 @@ class FlatCsvReader:
         return reading
 
     def _moment(self, cells: dict[str, str], name: str, problems: list[str]) -> str | None:
-        text = _clean(cells.get(name))
+        text = cells.get(name) or None
         if text is None:
             return None
         try:
@@ -473,6 +467,34 @@ class FlatCsvReader:
 
     _SINGLE = (("claim", _CLAIM), ("criteria", _CRITERIA), ("owner", _OWNER), ("notes", _NOTES), ("deadline", _DEADLINE))
 
+    def _single_values(self, prediction_id: str, record: PredictionRecord, row: tuple, seen_at: dict, given: set,
+                       article_cache: dict) -> None:
+        """Claim, deadline, criteria, owner, notes: the first row to give one sets it; later ones must agree."""
+        for name, index in self._SINGLE:
+            value = row[index]
+            if value is None:
+                continue
+            first = seen_at.get(name)
+            if first is not None:
+                if first[index] != value:
+                    self.error(f"{self._place(row)}: prediction {prediction_id}: {name} {value!r} differs from "
+                               f"{first[index]!r} on line {first[_LINE]}")
+                continue
+            seen_at[name] = row
+            given.add(name)
+            if index == _DEADLINE:
+                record.deadline = date.fromisoformat(value) if value else None
+                record.deadline_text = row[_DEADLINE_TEXT]
+                record.deadline_vague = row[_VAGUE]
+            elif index == _CLAIM:
+                record.claim = value
+                article = self._article(row, article_cache)
+                if article is not None:
+                    record.article = article
+                    given.add("article")
+            else:
+                setattr(record, name, value)
+
     def _record(self, prediction_id: str, rows: list[tuple]) -> PredictionRecord | None:
         errors_before = self.error_count
         record = PredictionRecord(id=prediction_id, place=self._place(rows[0]))
@@ -483,30 +505,10 @@ class FlatCsvReader:
         forecasts_seen: dict[tuple[str, str], tuple] = {}
         current: list[tuple[tuple, ResolutionRecord]] = []
         for row in rows:
-            for name, index in self._SINGLE:
-                value = row[index]
-                if value is None:
-                    continue
-                first = seen_at.get(name)
-                if first is not None:
-                    if first[index] != value:
-                        self.error(f"{self._place(row)}: prediction {prediction_id}: {name} {value!r} differs from "
-                                   f"{first[index]!r} on line {first[_LINE]}")
-                    continue
-                seen_at[name] = row
-                given.add(name)
-                if index == _DEADLINE:
-                    record.deadline = date.fromisoformat(value) if value else None
-                    record.deadline_text = row[_DEADLINE_TEXT]
-                    record.deadline_vague = row[_VAGUE]
-                elif index == _CLAIM:
-                    record.claim = value
-                    article = self._article(row, article_cache)
-                    if article is not None:
-                        record.article = article
-                        given.add("article")
-                else:
-                    setattr(record, name, value)
+            # Most rows of a large file only add a forecast: skip the per-field checks for them.
+            if not (row[_CLAIM] is None and row[_DEADLINE] is None and row[_CRITERIA] is None
+                    and row[_OWNER] is None and row[_NOTES] is None):
+                self._single_values(prediction_id, record, row, seen_at, given, article_cache)
             if row[_TAGS] is not None:
                 tags = tags if tags is not None else []
                 for tag in row[_TAGS].split("\x1f"):

@@ -31,7 +31,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import Any, Callable, Iterable
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import Boolean, Float, Integer, String, bindparam, delete, func, insert, select, update
 from sqlmodel import Session
 
 from predtrack import store
@@ -45,6 +45,7 @@ TAGS = PredictionTag.__table__
 RESOLUTIONS = Resolution.__table__
 
 CHUNK = 1000
+ARTICLE_FIELDS = ("title", "outlet", "author", "published", "url", "seed", "notes")
 
 
 class _BulkInsert:
@@ -62,33 +63,31 @@ class _BulkInsert:
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         self.sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
                     f"VALUES ({', '.join([mark] * len(columns))})")
-        self.columns = columns
-        self.processors = [table.c[name].type._cached_bind_processor(dialect) for name in columns]
-        self.caches: list[dict] = [{} for _ in columns]
+        # Only dates and times need converting (the values given are already floats, ints, text).
+        self.steps = []
+        for index, name in enumerate(columns):
+            column_type = table.c[name].type
+            process = column_type._cached_bind_processor(dialect)
+            if process is not None and getattr(column_type, "python_type", None) in (date, datetime):
+                self.steps.append((index, process, {None: None}))
+            elif process is not None and not isinstance(column_type, (Float, String, Integer, Boolean)):
+                self.steps.append((index, process, {None: None}))
 
     def __call__(self, rows: list[tuple]) -> None:
         if not rows:
             return
-        steps = [(i, p, self.caches[i]) for i, p in enumerate(self.processors) if p is not None]
-        if steps:
-            processed = []
-            for row in rows:
-                values = list(row)
-                for i, process, cache in steps:
-                    value = values[i]
-                    if value is None:
-                        continue
-                    try:
-                        result = cache[value]
-                    except KeyError:
-                        result = cache[value] = process(value)
-                        if len(cache) > 10_000:
-                            cache.clear()
-                    except TypeError:  # unhashable
-                        result = process(value)
-                    values[i] = result
-                processed.append(tuple(values))
-            rows = processed
+        if self.steps:
+            columns = list(zip(*rows))
+            for index, process, cache in self.steps:
+                values = columns[index]
+                for value in set(values):
+                    if value not in cache:
+                        cache[value] = process(value)
+                columns[index] = [cache[value] for value in values]
+                if len(cache) > 100_000:
+                    cache.clear()
+                    cache[None] = None
+            rows = list(zip(*columns))
         self.connection.exec_driver_sql(self.sql, rows)
 
 
@@ -173,6 +172,7 @@ class Importer:
 
     def _apply_chunk(self, records: list[PredictionRecord]) -> None:
         self._find_sources(records)
+        self._find_articles(records)
         ids = [r.id for r in records]
         existing = {row.id: row for row in self.session.execute(select(*EXISTING_COLUMNS).where(PREDICTIONS.c.id.in_(ids))).all()}
         new = [r for r in records if r.id not in existing and self._can_add(r)]
@@ -246,7 +246,8 @@ class Importer:
     def _resolution_row(self, prediction_id: str, resolution: ResolutionRecord) -> tuple:
         return (
             prediction_id, resolution.outcome, resolution.outcome_value, resolution.resolved, resolution.by or self.actor,
-            resolution.recorded or self.now, resolution.note, json.dumps(resolution.evidence), resolution.superseded,
+            resolution.recorded or self.now, resolution.note, json.dumps(resolution.evidence) if resolution.evidence else "[]",
+            resolution.superseded,
         )
 
     # --- sources and articles ------------------------------------------------------------------
@@ -277,6 +278,45 @@ class Importer:
         for name, source_id in found.items():
             self._source_ids[(name, None, None)] = source_id
 
+    def _find_articles(self, records: list[PredictionRecord]) -> None:
+        """Look up (and add) in bulk the articles a chunk names by url for the first time."""
+        pending: dict[tuple, ArticleRecord] = {}
+        for record in records:
+            for article in [record.article] + [f.article for f in record.forecasts]:
+                if article is not None and article.url:
+                    key = ("url", article.url)
+                    if key not in self._article_ids and key not in pending:
+                        pending[key] = article
+        if not pending:
+            return
+        urls = sorted(key[1] for key in pending)
+        for batch in iter_chunks(urls, 500):
+            for article in self.session.execute(select(Article).where(Article.url.in_(batch))).scalars():
+                self._update_article(article, pending[("url", article.url)])
+                self._article_ids[("url", article.url)] = article.id
+        missing = [url for url in urls if ("url", url) not in self._article_ids]
+        if not missing:
+            return
+        self.session.flush()
+        self.session.execute(insert(Article.__table__), [
+            {name: getattr(pending[("url", url)], name) for name in ARTICLE_FIELDS} for url in missing])
+        self.summary.articles_added += len(missing)
+        for batch in iter_chunks(missing, 500):
+            for article_id, url in self.session.execute(select(Article.id, Article.url).where(Article.url.in_(batch))).all():
+                self._article_ids[("url", url)] = article_id
+
+    def _update_article(self, article: Article, record: ArticleRecord) -> None:
+        # Only the first mention in an import updates an article, so two rows that
+        # disagree cannot flip it back and forth on every import.
+        changed = False
+        for name in record.given:
+            if name in ARTICLE_FIELDS and getattr(article, name) != getattr(record, name):
+                setattr(article, name, getattr(record, name))
+                changed = True
+        if changed:
+            self.summary.articles_updated += 1
+            self.session.flush()
+
     def _source_id(self, forecast: ForecastRecord) -> int:
         key = (forecast.source, forecast.source_kind, forecast.organisation)
         source_id = self._source_ids.get(key)
@@ -300,23 +340,13 @@ class Importer:
             published = Article.published.is_(None) if record.published is None else Article.published == record.published
             query = query.where(Article.title == record.title, published)
         article = self.session.execute(query.order_by(Article.id).limit(1)).scalars().first()
-        fields = {name: getattr(record, name) for name in ("title", "outlet", "author", "published", "url", "seed", "notes")}
         if article is None:
-            article = Article(**fields)
+            article = Article(**{name: getattr(record, name) for name in ARTICLE_FIELDS})
             self.session.add(article)
             self.session.flush()
             self.summary.articles_added += 1
         else:
-            # Only the first mention in an import updates an article, so two rows that
-            # disagree cannot flip it back and forth on every import.
-            changed = False
-            for name in record.given:
-                if name in fields and getattr(article, name) != fields[name]:
-                    setattr(article, name, fields[name])
-                    changed = True
-            if changed:
-                self.summary.articles_updated += 1
-                self.session.flush()
+            self._update_article(article, record)
         self._article_ids[key] = article.id
         return article.id
 
@@ -525,6 +555,9 @@ def import_paths(session: Session, paths: Iterable[str], *, actor: str, now: dat
             for _record in csv_records():  # gather the errors that span rows too
                 pass
             raise FileErrors(errors + reader.all_errors)
+        if session.get_bind().dialect.name == "sqlite":
+            # A bigger page cache for this connection: a large import adds to indexes at random.
+            session.connection().exec_driver_sql("PRAGMA cache_size = -65536")
         importer = Importer(session, actor=actor, now=now, today=today, force=force)
         for article in loaded.articles:  # also those no prediction names yet
             importer.article_id(article)
