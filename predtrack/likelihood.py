@@ -17,10 +17,39 @@ import json
 import math
 import re
 from dataclasses import dataclass
-from importlib import resources
 from typing import Mapping
 
 from predtrack.errors import InvalidValue
+
+class _LazyPattern:
+    """A regular expression compiled on first use: compiling all of them costs tens of
+    milliseconds, which `import` should not pay for a command that never reads a sentence."""
+
+    def __init__(self, pattern: str, flags: int = 0):
+        self.pattern, self.flags = pattern, flags
+
+    def _compiled(self) -> re.Pattern:
+        compiled = re.compile(self.pattern, self.flags)
+        # From now on the instance attributes answer directly, without this detour.
+        self.finditer, self.findall, self.search = compiled.finditer, compiled.findall, compiled.search
+        self.match, self.fullmatch = compiled.match, compiled.fullmatch
+        return compiled
+
+    def finditer(self, *args):
+        return self._compiled().finditer(*args)
+
+    def findall(self, *args):
+        return self._compiled().findall(*args)
+
+    def search(self, *args):
+        return self._compiled().search(*args)
+
+    def match(self, *args):
+        return self._compiled().match(*args)
+
+    def fullmatch(self, *args):
+        return self._compiled().fullmatch(*args)
+
 
 # A plain assertion ("Meta will acquire ..."): the table's "will"; a test keeps them equal.
 ASSERTION_DEFAULT: float = 0.85
@@ -57,12 +86,14 @@ def _key(phrase: str) -> str:
     return " ".join(_WORD_RE.findall(phrase.lower().replace("’", "'")))
 
 
-_WORD_RE = re.compile(r"[a-z0-9]+(?:'[a-z]+)?|'ll\b")
+_WORD_RE = _LazyPattern(r"[a-z0-9]+(?:'[a-z]+)?|'ll\b")
 
 
 @functools.cache
 def _shipped() -> tuple[dict[str, _Entry], dict[str, tuple[str, ...]]]:
     """form -> entry, and phrase -> its forms, from the packaged JSON (read once, on first use)."""
+    from importlib import resources
+
     raw = json.loads(resources.files("predtrack").joinpath("data/probability_words.json").read_text(encoding="utf-8"))
     by_form: dict[str, _Entry] = {}
     forms_of: dict[str, tuple[str, ...]] = {}
@@ -152,24 +183,24 @@ _LINK = (r"(?:\s*(?:of|that\s+it\s+happens\s+is|is|are|was|were|at|=|:|≈|~|sta
          r"would\s+be|will\s+be|be|(?:has|have|had)?\s*(?:risen|rose|climbed|jumped|increased|grown|fallen|fell|dropped|"
          r"declined|slipped|surged|edged\s+up|edged\s+down|moved)\s+to)\s*)")
 
-_STATED_AFTER_RE = re.compile(
+_STATED_AFTER_RE = _LazyPattern(
     rf"""(?<![\w.$£€])(?:{_QUALIFIER}\s+(?:an?\s+)?)?(?:{_PERCENT}|{_FRACTION}|(?P<dec>0?\.\d+))
     (?:\s+|-)?(?:(?:of\s+)?an?\s+)?(?:(?:estimated|overall|annual|cumulative|implied|rough|roughly|better|real|stated|
     independent)\s+)?(?P<word>{_CHANCE_AFTER})""", re.I | re.X)
-_STATED_BEFORE_RE = re.compile(
+_STATED_BEFORE_RE = _LazyPattern(
     rf"""(?<![\w-])(?:(?P<word>{_CHANCE_BEFORE})(?:(?P<gap>[^.;!?%]{{0,80}}?){_LINK}|\s*[:=(]?\s*)|\bp\s*[=:]\s*)
     (?:(?:now|currently|still|already|seen\s+as|thought\s+to\s+be|estimated\s+to\s+be)\s+)?
     (?:{_QUALIFIER}\s+)?(?:{_PERCENT}|{_FRACTION}|{_DECIMAL}){_NOT_A_LEVEL}""", re.I | re.X)
-_PUT_AT_RE = re.compile(
+_PUT_AT_RE = _LazyPattern(
     rf"""(?<![\w-])(?:put|puts|putting|put\s+the\s+(?:odds|chances?|probability)|gives?|giving|assigns?|assigning|estimates?|pegs?|places?)
     \s+(?:it|this|that|them|the\s+(?:odds|chances?|probability|likelihood))?\s*(?:at|a|an)\s+(?:{_QUALIFIER}\s+)?(?:{_PERCENT}|{_FRACTION})""", re.I | re.X)
-_EVEN_RE = re.compile(r"(?<![\w-])(?P<w>fifty[\s-]fifty|50[\s-]?/[\s-]?50|50[-–]50|50:50)(?![\w-])", re.I)
-_ODDS_RE = re.compile(
+_EVEN_RE = _LazyPattern(r"(?<![\w-])(?P<w>fifty[\s-]fifty|50[\s-]?/[\s-]?50|50[-–]50|50:50)(?![\w-])", re.I)
+_ODDS_RE = _LazyPattern(
     rf"""(?<![\w-])(?:odds\s+(?:of\s+|are\s+|at\s+)?)?(?P<a>\d+|{_WORD_NUMBER})\s*(?:to|-|:)\s*(?P<b>\d+|{_WORD_NUMBER})
     (?:\s+odds)?\s+(?P<dir>against|on|in\s+favou?r)(?![\w-])""", re.I | re.X)
 # "Meta acquires Replit by Q2 2027 (70%)" or "...: 70%" at the very end of a forecast line.
-_TRAILING_RE = re.compile(rf"(?:\(\s*(?P<p1>\d{{1,3}}(?:\.\d+)?)\s?%\s*(?:confidence|confident|likely|chance|probability)?\s*\)|[:\-–—]\s*(?P<p2>\d{{1,3}}(?:\.\d+)?)\s?%)\s*[.!]?\s*$", re.I)
-_FUTURE_HINT_RE = re.compile(r"\b(?:will|won't|would|by|before|within|until|expect\w*|going\s+to|predict\w*|forecast\w*)\b", re.I)
+_TRAILING_RE = _LazyPattern(rf"(?:\(\s*(?P<p1>\d{{1,3}}(?:\.\d+)?)\s?%\s*(?:confidence|confident|likely|chance|probability)?\s*\)|[:\-–—]\s*(?P<p2>\d{{1,3}}(?:\.\d+)?)\s?%)\s*[.!]?\s*$", re.I)
+_FUTURE_HINT_RE = _LazyPattern(r"\b(?:will|won't|would|by|before|within|until|expect\w*|going\s+to|predict\w*|forecast\w*)\b", re.I)
 
 
 def _amount(text: str) -> float | None:
@@ -233,7 +264,7 @@ def _qualified(how: str, m: re.Match) -> str:
     return how
 
 
-_NUMBER_HINT_RE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|\w+ty|hundred|thousand|million|billion)\b", re.I)
+_NUMBER_HINT_RE = _LazyPattern(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|\w+teen|\w+ty|hundred|thousand|million|billion)\b", re.I)
 _CHANCE_HINTS = ("chance", "probab", "likel", "odds", "sure", "certain", "confiden", "risk", "possib", "shot", "bet", "prospect",
                  "%", "percent", "per cent", "pct", "against", "favo", "=", "fifty", "50")
 
@@ -280,8 +311,8 @@ def _stated(text: str) -> ProbabilityReading | None:
 
 # ---------------------------------------------------------------- estimative words
 
-_NEGATION_RE = re.compile(r"(?:\bnot|n't|\bnever|\bhardly|\bscarcely|\bno\s+longer)\s+(?:(?:very|that|so|too|all\s+that|particularly|especially|terribly|exactly|even)\s+)?$", re.I)
-_SENTENCE_END_RE = re.compile(r"[.!?](?=\s|$)")
+_NEGATION_RE = _LazyPattern(r"(?:\bnot|n't|\bnever|\bhardly|\bscarcely|\bno\s+longer)\s+(?:(?:very|that|so|too|all\s+that|particularly|especially|terribly|exactly|even)\s+)?$", re.I)
+_SENTENCE_END_RE = _LazyPattern(r"[.!?](?=\s|$)")
 
 
 def _sentence_of(text: str, start: int, end: int) -> tuple[str, str, str]:
@@ -410,8 +441,8 @@ def read_probability(text: str, words: Mapping[str, float] | None = None) -> Pro
 
 
 _FILLER = frozenset("a an the it its it's is be of i i'm am we we're are that this chance odds there there's".split())
-_PLAIN_PERCENT_RE = re.compile(r"^(?P<n>[+-]?\d+(?:\.\d+)?|[+-]?\.\d+)\s*(?:%|percent|per\s*cent|pct)$", re.I)
-_PLAIN_FRACTION_RE = re.compile(rf"^(?P<a>{_AMOUNT})\s*(?:in|out\s+of|/)\s*(?P<b>{_AMOUNT})$", re.I)
+_PLAIN_PERCENT_RE = _LazyPattern(r"^(?P<n>[+-]?\d+(?:\.\d+)?|[+-]?\.\d+)\s*(?:%|percent|per\s*cent|pct)$", re.I)
+_PLAIN_FRACTION_RE = _LazyPattern(rf"^(?P<a>{_AMOUNT})\s*(?:in|out\s+of|/)\s*(?P<b>{_AMOUNT})$", re.I)
 
 
 def parse_probability_value(value: str | float, words: Mapping[str, float] | None = None) -> tuple[float, str]:

@@ -22,6 +22,36 @@ from typing import Callable, Iterator, Mapping
 
 from predtrack.errors import ConfigError, InvalidValue
 
+class _LazyPattern:
+    """A regular expression compiled on first use: compiling all of them costs tens of
+    milliseconds, which `import` should not pay for a command that never reads a sentence."""
+
+    def __init__(self, pattern: str, flags: int = 0):
+        self.pattern, self.flags = pattern, flags
+
+    def _compiled(self) -> re.Pattern:
+        compiled = re.compile(self.pattern, self.flags)
+        # From now on the instance attributes answer directly, without this detour.
+        self.finditer, self.findall, self.search = compiled.finditer, compiled.findall, compiled.search
+        self.match, self.fullmatch = compiled.match, compiled.fullmatch
+        return compiled
+
+    def finditer(self, *args):
+        return self._compiled().finditer(*args)
+
+    def findall(self, *args):
+        return self._compiled().findall(*args)
+
+    def search(self, *args):
+        return self._compiled().search(*args)
+
+    def match(self, *args):
+        return self._compiled().match(*args)
+
+    def fullmatch(self, *args):
+        return self._compiled().fullmatch(*args)
+
+
 # Vague horizons: name -> duration added to the stated date. Each is a key of the
 # `[deadlines.vague]` table of the config file, where it can be overridden.
 DEFAULT_HORIZONS: dict[str, str] = {
@@ -237,7 +267,7 @@ def _duration_words(amount: float, unit: str) -> str:
     return f"{shown} {name}{'' if shown == 1 else 's'}"
 
 
-_DURATION_RE = re.compile(rf"^\s*(?P<n>{NUM}){_HALF}?\s+(?P<unit>{UNIT})\s*$", _FLAGS)
+_DURATION_RE = _LazyPattern(rf"^\s*(?P<n>{NUM}){_HALF}?\s+(?P<unit>{UNIT})\s*$", _FLAGS)
 
 
 def _parse_duration(value: str) -> tuple[float, str] | None:
@@ -305,77 +335,77 @@ def _month_number(word: str) -> int:
     return _MONTH_NUMBER[word.lower().rstrip(".")[:3]]
 
 
-_ISO_DATE_RE = re.compile(rf"{_NOT_BEFORE}(?P<y>{Y4})(?P<sep>[-/])(?P<m>[01]\d)(?P=sep)(?P<d>[0-3]\d)(?![\w/-]|\.\d)", _FLAGS)
-_NUMERIC_DATE_RE = re.compile(rf"{_NOT_BEFORE}(?P<a>[0-3]?\d)(?P<sep>[/.])(?P<b>[0-3]?\d)(?P=sep)(?P<y>{Y4})(?![\w/]|\.\d)", _FLAGS)
-_MDY_RE = re.compile(
+_ISO_DATE_RE = _LazyPattern(rf"{_NOT_BEFORE}(?P<y>{Y4})(?P<sep>[-/])(?P<m>[01]\d)(?P=sep)(?P<d>[0-3]\d)(?![\w/-]|\.\d)", _FLAGS)
+_NUMERIC_DATE_RE = _LazyPattern(rf"{_NOT_BEFORE}(?P<a>[0-3]?\d)(?P<sep>[/.])(?P<b>[0-3]?\d)(?P=sep)(?P<y>{Y4})(?![\w/]|\.\d)", _FLAGS)
+_MDY_RE = _LazyPattern(
     rf"""{_NOT_BEFORE}(?:(?:{WEEKDAY}),?\s+)?(?P<mon>{MONTH})\s+(?P<d>[0-3]?\d)(?:st|nd|rd|th)?(?![\d:%]|\.\d|\s*(?:%|percent|[ap]\.?m\b))
     (?:,?\s+(?P<y>{Y4}){_NOT_AFTER_YEAR})?""", _FLAGS)
-_DMY_RE = re.compile(
+_DMY_RE = _LazyPattern(
     rf"""{_NOT_BEFORE}(?:(?:{WEEKDAY}),?\s+)?(?:the\s+)?(?P<d>[0-3]?\d)(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<mon>{MONTH})(?![\w])
     (?:,?\s+(?P<y>{Y4}){_NOT_AFTER_YEAR})?""", _FLAGS)
-_MONTH_YEAR_RE = re.compile(
+_MONTH_YEAR_RE = _LazyPattern(
     rf"""{_NOT_BEFORE}(?P<mon>{MONTH})(?:\s+of|,)?\s+(?:(?P<y>{Y4})|'(?P<yy>\d\d)){_NOT_AFTER_YEAR}""", _FLAGS)
-_ISO_MONTH_RE = re.compile(rf"{_NOT_BEFORE}(?P<y>{Y4})-(?P<m>0[1-9]|1[0-2])(?![\w/-]|\.\d)", _FLAGS)
-_MONTH_RE = re.compile(rf"{_NOT_BEFORE}(?P<mon>{MONTH})(?![\w-])", _FLAGS)
+_ISO_MONTH_RE = _LazyPattern(rf"{_NOT_BEFORE}(?P<y>{Y4})-(?P<m>0[1-9]|1[0-2])(?![\w/-]|\.\d)", _FLAGS)
+_MONTH_RE = _LazyPattern(rf"{_NOT_BEFORE}(?P<mon>{MONTH})(?![\w-])", _FLAGS)
 _QUARTER_RES = [
     # Q3 2026, Q3 of 2026, Q3'26, Q3 FY2026, Q3-2026, Q3 (no year)
-    re.compile(rf"""{_NOT_BEFORE}(?:the\s+)?(?:(?:fiscal|calendar)\s+)?q(?P<q>[1-4])
+    _LazyPattern(rf"""{_NOT_BEFORE}(?:the\s+)?(?:(?:fiscal|calendar)\s+)?q(?P<q>[1-4])
         (?:(?:\s*(?:of\s+|,\s*|-|/|\s)(?:(?P<fy>fy|cy|fiscal(?:\s+year)?|calendar(?:\s+year)?)\s*'?)?(?P<y>{Y4}))
           |\s*'(?P<yy>\d\d)|\s*(?P<fy2>fy|cy)\s*'?(?P<yy2>\d\d)
           |\s+(?:of\s+)?(?P<rel>this|next|the\s+current|the\s+coming)\s+(?:fiscal\s+|calendar\s+)?year)?
         {_NOT_AFTER_YEAR}""", _FLAGS),
     # 3Q26, 3Q 2026, 3Q'26
-    re.compile(rf"{_NOT_BEFORE}(?P<q>[1-4])q(?:\s*'?(?P<yy>\d\d)|\s*(?P<y>{Y4}))?{_NOT_AFTER_YEAR}", _FLAGS),
+    _LazyPattern(rf"{_NOT_BEFORE}(?P<q>[1-4])q(?:\s*'?(?P<yy>\d\d)|\s*(?P<y>{Y4}))?{_NOT_AFTER_YEAR}", _FLAGS),
     # 2026-Q3, 2026 Q3, 2026Q3
-    re.compile(rf"{_NOT_BEFORE}(?P<y>{Y4})\s?[-/]?\s?q(?P<q>[1-4])(?!\w)", _FLAGS),
+    _LazyPattern(rf"{_NOT_BEFORE}(?P<y>{Y4})\s?[-/]?\s?q(?P<q>[1-4])(?!\w)", _FLAGS),
     # the third quarter of 2026, third-quarter 2026, the fourth quarter of next year
-    re.compile(rf"""{_NOT_BEFORE}(?:the\s+)?(?P<ord>{ORDINAL})[\s-]+(?:(?:fiscal|calendar)\s+)?quarter
+    _LazyPattern(rf"""{_NOT_BEFORE}(?:the\s+)?(?P<ord>{ORDINAL})[\s-]+(?:(?:fiscal|calendar)\s+)?quarter
         (?:,?\s+(?:of\s+)?(?:(?P<fy>fiscal|calendar)(?:\s+year)?\s+)?(?P<y>{Y4}){_NOT_AFTER_YEAR}
           |\s+of\s+(?P<rel>this|next|the\s+current|the\s+coming)\s+(?:fiscal\s+|calendar\s+)?year
           |\s+of\s+the\s+(?:fiscal\s+|calendar\s+)?year)?(?![\w-])""", _FLAGS),
     # 2026's third quarter, next year's first quarter
-    re.compile(rf"""{_NOT_BEFORE}(?:(?P<y>{Y4})|(?P<rel>this|next)\s+year)['’]s\s+(?P<ord>{ORDINAL})\s+(?:fiscal\s+)?quarter(?!\w)""", _FLAGS),
+    _LazyPattern(rf"""{_NOT_BEFORE}(?:(?P<y>{Y4})|(?P<rel>this|next)\s+year)['’]s\s+(?P<ord>{ORDINAL})\s+(?:fiscal\s+)?quarter(?!\w)""", _FLAGS),
 ]
-_MONTH_QUARTER_RE = re.compile(rf"{_NOT_BEFORE}(?:the\s+)?(?P<mon>{MONTH})\s+quarter(?:\s+of\s+(?P<y>{Y4}))?(?!\w)", _FLAGS)
+_MONTH_QUARTER_RE = _LazyPattern(rf"{_NOT_BEFORE}(?:the\s+)?(?P<mon>{MONTH})\s+quarter(?:\s+of\s+(?P<y>{Y4}))?(?!\w)", _FLAGS)
 _HALF_RES = [
-    re.compile(rf"""{_NOT_BEFORE}(?:the\s+)?h(?P<h>[12])(?:\s*(?:of\s+|,\s*|-|/|\s)(?:(?:fy|cy|fiscal|calendar)\s*'?)?(?P<y>{Y4})
+    _LazyPattern(rf"""{_NOT_BEFORE}(?:the\s+)?h(?P<h>[12])(?:\s*(?:of\s+|,\s*|-|/|\s)(?:(?:fy|cy|fiscal|calendar)\s*'?)?(?P<y>{Y4})
         |\s*'(?P<yy>\d\d)|\s*(?:fy|cy)\s*'?(?P<yy2>\d\d)|\s+(?:of\s+)?(?P<rel>this|next)\s+year)?{_NOT_AFTER_YEAR}""", _FLAGS),
-    re.compile(rf"{_NOT_BEFORE}(?P<h>[12])h(?:\s*'?(?P<yy>\d\d)|\s*(?P<y>{Y4}))?{_NOT_AFTER_YEAR}", _FLAGS),
-    re.compile(rf"{_NOT_BEFORE}(?P<y>{Y4})\s?[-/]?\s?h(?P<h>[12])(?!\w)", _FLAGS),
-    re.compile(rf"""{_NOT_BEFORE}(?:the\s+)?(?P<ord>first|second|1st|2nd|back|latter|front|last)[\s-]+half
+    _LazyPattern(rf"{_NOT_BEFORE}(?P<h>[12])h(?:\s*'?(?P<yy>\d\d)|\s*(?P<y>{Y4}))?{_NOT_AFTER_YEAR}", _FLAGS),
+    _LazyPattern(rf"{_NOT_BEFORE}(?P<y>{Y4})\s?[-/]?\s?h(?P<h>[12])(?!\w)", _FLAGS),
+    _LazyPattern(rf"""{_NOT_BEFORE}(?:the\s+)?(?P<ord>first|second|1st|2nd|back|latter|front|last)[\s-]+half
         (?:,?\s+(?:of\s+)?(?:(?:fiscal|calendar)(?:\s+year)?\s+)?(?P<y>{Y4}){_NOT_AFTER_YEAR}
           |\s+of\s+(?P<rel>this|next|the\s+current|the\s+coming)\s+(?:fiscal\s+|calendar\s+)?year
           |\s+of\s+the\s+(?:fiscal\s+|calendar\s+)?year)?(?![\w-])""", _FLAGS),
-    re.compile(rf"""{_NOT_BEFORE}(?:(?P<y>{Y4})|(?P<rel>this|next)\s+year)['’]s\s+(?P<ord>first|second|back|latter|front)\s+half(?!\w)""", _FLAGS),
+    _LazyPattern(rf"""{_NOT_BEFORE}(?:(?P<y>{Y4})|(?P<rel>this|next)\s+year)['’]s\s+(?P<ord>first|second|back|latter|front)\s+half(?!\w)""", _FLAGS),
     # the first six months of 2027
-    re.compile(rf"""{_NOT_BEFORE}the\s+(?P<ord>first|last)\s+(?P<n>six|6)\s+months\s+of\s+(?:(?P<y>{Y4}){_NOT_AFTER_YEAR}|(?P<rel>this|next)\s+year|the\s+year)""", _FLAGS),
+    _LazyPattern(rf"""{_NOT_BEFORE}the\s+(?P<ord>first|last)\s+(?P<n>six|6)\s+months\s+of\s+(?:(?P<y>{Y4}){_NOT_AFTER_YEAR}|(?P<rel>this|next)\s+year|the\s+year)""", _FLAGS),
 ]
-_SEASON_RE = re.compile(
+_SEASON_RE = _LazyPattern(
     rf"""{_NOT_BEFORE}(?:the\s+)?(?P<s>spring|summer|fall|autumn|winter)(?:\s+(?:of\s+)?(?:(?P<y>{Y4}){_NOT_AFTER_YEAR}|'(?P<yy>\d\d)(?!\w)))?(?![\w-])""", _FLAGS)
-_YEAR_RE = re.compile(
+_YEAR_RE = _LazyPattern(
     rf"""{_NOT_BEFORE}(?P<pre>(?:the\s+)?(?:(?:fiscal|calendar)(?:\s+year)?|fy|cy|year)\s*'?\s*)?(?P<y>{Y4}){_NOT_AFTER_YEAR}""", _FLAGS)
-_SHORT_YEAR_RE = re.compile(r"(?<![\w$£€#@.,/:-])(?P<pre>(?:fy|cy)\s*'?|')(?P<yy>\d\d)(?![\w%]|[.,:/]\d|'s)", _FLAGS)
-_YEAR_RANGE_RE = re.compile(rf"{_NOT_BEFORE}(?P<y>{Y4})\s?[-–/]\s?(?P<yy>{Y4}|\d\d)(?![\w%-]|[.,:/]\d)", _FLAGS)
-_DECADE_RE = re.compile(rf"{_NOT_BEFORE}(?:the\s+)?(?:(?P<y>(?:19|20|21)\d0)|'(?P<yy>\d0))['’]?s(?!\w)", _FLAGS)
-_RELCAL_RE = re.compile(
+_SHORT_YEAR_RE = _LazyPattern(r"(?<![\w$£€#@.,/:-])(?P<pre>(?:fy|cy)\s*'?|')(?P<yy>\d\d)(?![\w%]|[.,:/]\d|'s)", _FLAGS)
+_YEAR_RANGE_RE = _LazyPattern(rf"{_NOT_BEFORE}(?P<y>{Y4})\s?[-–/]\s?(?P<yy>{Y4}|\d\d)(?![\w%-]|[.,:/]\d)", _FLAGS)
+_DECADE_RE = _LazyPattern(rf"{_NOT_BEFORE}(?:the\s+)?(?:(?P<y>(?:19|20|21)\d0)|'(?P<yy>\d0))['’]?s(?!\w)", _FLAGS)
+_RELCAL_RE = _LazyPattern(
     r"""(?<![\w-])(?P<which>this|next|the\s+current|current|the\s+coming|the\s+next|the\s+upcoming|upcoming|the\s+present)\s+
     (?P<what>(?:fiscal\s+|calendar\s+)?year|quarter|month|week|weekend|decade|century|half|summer|spring|fall|autumn|winter)(?![\w-])""", _FLAGS)
-_THE_UNIT_RE = re.compile(r"(?<![\w-])(?:(?:the|its|their|our|this|the\s+company['’]s)\s+)?(?:(?:fiscal|calendar|financial)\s+)?(?P<what>year|quarter|month|week|decade|century|day)(?![\w-])", _FLAGS)
-_YEAR_AFTER_NEXT_RE = re.compile(r"(?<![\w-])the\s+year\s+after\s+next(?!\w)", _FLAGS)
-_YEAR_END_RE = re.compile(r"(?<![\w-])(?:year[\s-]?end|end[\s-]year|(?:the\s+)?year['’]?s\s+end|eoy|ye)(?:\s*(?P<y>" + Y4 + r")" + _NOT_AFTER_YEAR + r"|\s*'(?P<yy>\d\d)(?!\w))?(?![\w-])", _FLAGS)
-_YEAR_YEAR_END_RE = re.compile(rf"{_NOT_BEFORE}(?P<y>{Y4})(?:\s+year[\s-]?end|['’]s\s+end)(?![\w-])", _FLAGS)
-_DAY_WORD_RE = re.compile(
+_THE_UNIT_RE = _LazyPattern(r"(?<![\w-])(?:(?:the|its|their|our|this|the\s+company['’]s)\s+)?(?:(?:fiscal|calendar|financial)\s+)?(?P<what>year|quarter|month|week|decade|century|day)(?![\w-])", _FLAGS)
+_YEAR_AFTER_NEXT_RE = _LazyPattern(r"(?<![\w-])the\s+year\s+after\s+next(?!\w)", _FLAGS)
+_YEAR_END_RE = _LazyPattern(r"(?<![\w-])(?:year[\s-]?end|end[\s-]year|(?:the\s+)?year['’]?s\s+end|eoy|ye)(?:\s*(?P<y>" + Y4 + r")" + _NOT_AFTER_YEAR + r"|\s*'(?P<yy>\d\d)(?!\w))?(?![\w-])", _FLAGS)
+_YEAR_YEAR_END_RE = _LazyPattern(rf"{_NOT_BEFORE}(?P<y>{Y4})(?:\s+year[\s-]?end|['’]s\s+end)(?![\w-])", _FLAGS)
+_DAY_WORD_RE = _LazyPattern(
     r"""(?<![\w-])(?P<w>today|tonight|tomorrow|the\s+day\s+after\s+tomorrow|(?:the\s+)?end\s+of\s+(?:the\s+)?(?:business\s+)?day|eod|cob|close\s+of\s+business|this\s+time\s+next\s+(?:week|month|year))(?![\w-])""", _FLAGS)
-_HOLIDAY_RE = re.compile(
+_HOLIDAY_RE = _LazyPattern(
     rf"""(?<![\w-])(?P<h>christmas(?:\s+day|\s+eve)?|xmas|thanksgiving|black\s+friday|easter|halloween|new\s+year['’]?s?(?:\s+(?:eve|day))?|the\s+(?:end-of-year\s+)?holidays|the\s+holiday\s+season)(?:\s+(?:of\s+)?(?P<y>{Y4}){_NOT_AFTER_YEAR})?(?![\w-])""", _FLAGS)
-_WEEKDAY_RE = re.compile(rf"(?<![\w-])(?:(?P<which>next|this(?:\s+coming)?|coming)\s+)?(?P<wd>{WEEKDAY})(?![\w-])", _FLAGS)
-_CENTURY_RE = re.compile(r"(?<![\w-])(?:the\s+|this\s+)century(?![\w-])", _FLAGS)
+_WEEKDAY_RE = _LazyPattern(rf"(?<![\w-])(?:(?P<which>next|this(?:\s+coming)?|coming)\s+)?(?P<wd>{WEEKDAY})(?![\w-])", _FLAGS)
+_CENTURY_RE = _LazyPattern(r"(?<![\w-])(?:the\s+|this\s+)century(?![\w-])", _FLAGS)
 
 
-_DIGIT_RE = re.compile(r"\d")
-_MONTH_HINT_RE = re.compile(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I)
-_QUARTER_HINT_RE = re.compile(r"[1-4]q|q[1-4]")
-_HALF_HINT_RE = re.compile(r"[12]h|h[12]")
+_DIGIT_RE = _LazyPattern(r"\d")
+_MONTH_HINT_RE = _LazyPattern(r"\b(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)", re.I)
+_QUARTER_HINT_RE = _LazyPattern(r"[1-4]q|q[1-4]")
+_HALF_HINT_RE = _LazyPattern(r"[12]h|h[12]")
 
 
 def _next_weekday(stated: date, weekday: int, strictly_after: bool) -> date:
@@ -693,7 +723,7 @@ def _relcal(m: re.Match, stated: date) -> Iterator[_Core]:
 
 # ---------------------------------------------------------------- words around a core
 
-_MODIFIER_RE = re.compile(
+_MODIFIER_RE = _LazyPattern(
     r"""(?:(?<=[^\w-])|^)(?P<mod>
         (?:the\s+)?(?:very\s+)?(?:end|close)\s+of\s+(?:the\s+)?
       | (?:the\s+)?(?:middle|midpoint)\s+of\s+(?:the\s+)?
@@ -707,7 +737,7 @@ _MODIFIER_RE = re.compile(
       | earlier\s+
     )$""", _FLAGS)
 
-_TRIGGER_RE = re.compile(
+_TRIGGER_RE = _LazyPattern(
     r"""(?:(?<=[^\w-])|^)(?P<trig>
         no\s+later\s+than|not\s+later\s+than|at\s+the\s+latest\s+by|on\s+or\s+before|by|before|prior\s+to|ahead\s+of
       | up\s+until|until|till|til|'til|through|thru|throughout|to
@@ -724,10 +754,10 @@ _BEFORE_TRIGGERS = {"before", "prior to", "ahead of", "until", "till", "til", "'
 _NOT_DEADLINE_TRIGGERS = {"since", "after", "following", "past", "beyond", "not before", "no sooner than"}
 # "The rules apply from 1 January 2027": the event is the start, so the deadline is the first day.
 _START_TRIGGERS = {"from", "starting", "starting in", "starting from", "beginning in", "as of", "effective", "effective from"}
-_DELAY_VERB_RE = re.compile(r"\b(?:delay\w*|postpon\w*|push\w*(?:\s+back)?|mov\w*(?:\s+back)?|slip\w*|shift\w*|defer\w*|reschedul\w*|extend\w*|brought\s+forward|bring\s+forward|pull\w*\s+forward|back)\s+$", re.I)
+_DELAY_VERB_RE = _LazyPattern(r"\b(?:delay\w*|postpon\w*|push\w*(?:\s+back)?|mov\w*(?:\s+back)?|slip\w*|shift\w*|defer\w*|reschedul\w*|extend\w*|brought\s+forward|bring\s+forward|pull\w*\s+forward|back)\s+$", re.I)
 
 # Words after a year or period that make it a label, not a time: "2026 revenue", "Q3 2026 earnings".
-_LABEL_NOUN_RE = re.compile(
+_LABEL_NOUN_RE = _LazyPattern(
     r"""^\s+(?:revenue|revenues|sales|earnings|results|report|reports|guidance|profit|profits|loss|losses|numbers|
     figures|budget|budgets|season|call|filing|data|estimates?|shipments|deliveries|capex|spending|outlook|
     target|targets|levels?|model|models|version|release|election|elections|midterms?|census|olympics|world\s+cup|
@@ -736,7 +766,7 @@ _LABEL_NOUN_RE = re.compile(
     standard|standards|emissions|pledge|goal|goals|ambitions?|forecasts?|projections?|expectations?|dollars|
     run-rate|run\s+rate|quarterly|annual|fiscal|financial|full-year|full\s+year)\b""", _FLAGS)
 
-_EVENT_NOUN_RE = re.compile(
+_EVENT_NOUN_RE = _LazyPattern(
     r"\s+(?:meeting|event|conference|summit|hearing|election|vote|deadline|launch|release|update|session|review|"
     r"announcement|keynote|report|decision|auction|sale|showcase|expo|board\s+meeting|policy\s+meeting)\b", re.I)
 
@@ -753,8 +783,8 @@ _FUTURE_WORDS = frozenset(
     postpones postponed estimate estimates estimated bet bets betting wager wagers believe believes believed envisage
     envisages envisaged envision envisions envisioned aspire aspires aspiration aspirations ambition ambitions""".split()
 )
-_FUTURE_PHRASE_RE = re.compile(r"\b(?:going\s+to|set\s+to|on\s+track|bound\s+to|in\s+order\s+to|is\s+to|are\s+to)\b|\w'll\b", re.I)
-_TOKEN_RE = re.compile(r"[a-z][a-z'-]*")
+_FUTURE_PHRASE_RE = _LazyPattern(r"\b(?:going\s+to|set\s+to|on\s+track|bound\s+to|in\s+order\s+to|is\s+to|are\s+to)\b|\w'll\b", re.I)
+_TOKEN_RE = _LazyPattern(r"[a-z][a-z'-]*")
 _IRREGULAR_PAST = (
     "was|were|had|did|wasn't|weren't|hadn't|didn't|ago|began|became|came|went|took|made|saw|grew|rose|fell|sold|"
     "bought|built|spent|won|lost|said|told|gave|got|brought|found|left|paid|ran|held|kept|led|met|wrote|shrank|"
@@ -774,7 +804,7 @@ _NOT_PAST_ED = frozenset(
     tied allied applied supplied varied worried hoped wanted decided agreed tasked charged mandated
     obligated scaled dubbed named called titled codenamed priced valued sized""".split()
 )
-_CLAUSE_BOUNDARY_RE = re.compile(
+_CLAUSE_BOUNDARY_RE = _LazyPattern(
     r"""[.!?;:](?:\s|$)|\s[-–—]\s|[—–()\[\]"“”\n]|,\s|
     \s(?:and|but|while|whereas|although|though|because|so|which|who|that|when|after|before|once)\s""", _FLAGS)
 
@@ -912,7 +942,7 @@ def _words_before(text: str, core: _Core) -> tuple[int, str | None, str | None]:
     return span_start, mod, trig
 
 
-_MAY_VERB_RE = re.compile(
+_MAY_VERB_RE = _LazyPattern(
     r"\s+(?:be|have|not|also|well|yet|still|need|want|take|come|go|see|get|make|help|even|never|only|just|already|"
     r"face|lose|win|find|use|seem|prove|end|slip|soon|do|become|result|lead|require|allow|mean)\b", re.I)
 _STRONG_TRIGGERS = ("by", "before", "until", "till", "no later than", "not later than", "on or before")
@@ -1030,7 +1060,7 @@ _REL_APPROX = r"""(?:about|around|roughly|approximately|approx\.?|some|just|only
     more\s+than|over|upwards\s+of|as\s+many\s+as|nearly|almost|close\s+to)"""
 _RANGE_SEP = r"(?:-|–|—|to|or|and)"
 _DUR = rf"{NUM}{_HALF}?\s+(?:more\s+|additional\s+|further\s+|full\s+|long\s+)?{UNIT}{_HALF}?"
-_RELATIVE_RE = re.compile(
+_RELATIVE_RE = _LazyPattern(
     rf"""(?<![\w-])(?:(?P<pre>{_REL_PRE})\s+(?:(?P<approx>{_REL_APPROX})\s+)?)?(?P<between>between\s+)?
     (?P<dur>
         {NUM}{_HALF}?\s*{_RANGE_SEP}\s*{_DUR}
@@ -1042,17 +1072,17 @@ _RELATIVE_RE = re.compile(
               |hence|out|away|down\s+the\s+(?:road|line)|time)
           |['’]\s*time)(?![\w-]))?""", _FLAGS)
 # "in the next year", "over the coming decade", "the year ahead": one unit from now ("or two": a range).
-_NEXT_UNIT_RE = re.compile(
+_NEXT_UNIT_RE = _LazyPattern(
     rf"""(?<![\w-])(?P<pre>(?:(?:with)?in|over|during|for|across|throughout|inside(?:\s+of)?)\s+)?the\s+
     (?:(?:next|coming|upcoming)\s+(?P<unit>day|week|fortnight|month|year|decade|century)(?:\s+or\s+(?:so\b|(?P<n2>{NUM})(?![\w-])))?
       |(?P<unit2>week|month|year|decade)\s+ahead)(?![\w-])""", _FLAGS)
-_NUM_OR_UNIT_RE = re.compile(rf"(?P<n>{NUM}){_HALF}?(?:\s+(?:more\s+|additional\s+|further\s+|full\s+|long\s+)?(?P<unit>{UNIT}))?(?P<half>{_HALF})?", _FLAGS)
-_LOOKBACK_AFTER_RE = re.compile(
+_NUM_OR_UNIT_RE = _LazyPattern(rf"(?P<n>{NUM}){_HALF}?(?:\s+(?:more\s+|additional\s+|further\s+|full\s+|long\s+)?(?P<unit>{UNIT}))?(?P<half>{_HALF})?", _FLAGS)
+_LOOKBACK_AFTER_RE = _LazyPattern(
     rf"""^\s*(?:[-–]|ago|after|afterwards?|later|earlier|before|since|prior|previously|back|of|old|long|into|in\s+a\s+row|running|
     straight|ahead\s+of|following|to\s+(?:the\s+end|end|{MONTH}|\d)|through|until|till|behind|late|early|delay|lag|gap|apart|older|younger|
     beforehand|on\s+from|out\s+from|removed|past|in\s+(?:prison|jail)|sentence|term|contract|deal|lease|warranty|subscription|
     plan|free|trial|per|a\s+year|each|every|old)\b""", _FLAGS)
-_LOOKBACK_BEFORE_RE = re.compile(r"\b(?:past|last|previous|prior|first|preceding|recent|initial|final|those|these|over|spent|took|after|for|every|each|per|than)\s+$", re.I)
+_LOOKBACK_BEFORE_RE = _LazyPattern(r"\b(?:past|last|previous|prior|first|preceding|recent|initial|final|those|these|over|spent|took|after|for|every|each|per|than)\s+$", re.I)
 
 
 def _alone_text(text: str, m: re.Match) -> bool:
@@ -1158,23 +1188,23 @@ def _relative_candidates(text: str, stated: date) -> list[_Candidate]:
 
 _VAGUE_UNIT = r"(?P<u>hours|days|weeks|months|quarters|years|decades)"
 _VAGUE_RES = [
-    re.compile(rf"""(?<![\w-])(?:(?:in|over|during|within|for|across|throughout)\s+)?(?:the\s+)?(?:coming|upcoming|next\s+(?:few|several|many)|following\s+few)
+    _LazyPattern(rf"""(?<![\w-])(?:(?:in|over|during|within|for|across|throughout)\s+)?(?:the\s+)?(?:coming|upcoming|next\s+(?:few|several|many)|following\s+few)
         \s+(?:few\s+|several\s+)?{_VAGUE_UNIT}(?![\w-])""", _FLAGS),
-    re.compile(rf"""(?<![\w-])(?:(?:in|within|inside|over)\s+(?:the\s+next\s+)?|(?:the\s+)?next\s+)(?:a\s+few|few|several|a\s+handful\s+of|a\s+matter\s+of|a\s+number\s+of|mere|a\s+few\s+more)\s+{_VAGUE_UNIT}(?![\w-])""", _FLAGS),
-    re.compile(rf"""(?<![\w-])(?:a\s+few|several|a\s+handful\s+of|some)\s+{_VAGUE_UNIT}\s+(?:from\s+now|down\s+the\s+(?:road|line)|away|out|hence)(?![\w-])""", _FLAGS),
-    re.compile(rf"""(?<![\w-])(?:in\s+the\s+|over\s+the\s+|during\s+the\s+|the\s+)?{_VAGUE_UNIT}\s+(?:ahead|to\s+come)(?![\w-])""", _FLAGS),
-    re.compile(rf"""(?<![\w-])within\s+{_VAGUE_UNIT}(?![\w-])""", _FLAGS),
+    _LazyPattern(rf"""(?<![\w-])(?:(?:in|within|inside|over)\s+(?:the\s+next\s+)?|(?:the\s+)?next\s+)(?:a\s+few|few|several|a\s+handful\s+of|a\s+matter\s+of|a\s+number\s+of|mere|a\s+few\s+more)\s+{_VAGUE_UNIT}(?![\w-])""", _FLAGS),
+    _LazyPattern(rf"""(?<![\w-])(?:a\s+few|several|a\s+handful\s+of|some)\s+{_VAGUE_UNIT}\s+(?:from\s+now|down\s+the\s+(?:road|line)|away|out|hence)(?![\w-])""", _FLAGS),
+    _LazyPattern(rf"""(?<![\w-])(?:in\s+the\s+|over\s+the\s+|during\s+the\s+|the\s+)?{_VAGUE_UNIT}\s+(?:ahead|to\s+come)(?![\w-])""", _FLAGS),
+    _LazyPattern(rf"""(?<![\w-])within\s+{_VAGUE_UNIT}(?![\w-])""", _FLAGS),
 ]
 _VAGUE_UNIT_HORIZON = {"hours": "coming_days", "days": "coming_days", "weeks": "coming_weeks", "months": "coming_months",
                        "quarters": "coming_months", "years": "coming_years", "decades": "long_term"}
-_VAGUE_WORDS_RE = re.compile(
+_VAGUE_WORDS_RE = _LazyPattern(
     r"""(?<![\w-])(?P<w>soon|shortly|before\s+long|in\s+short\s+order|sooner\s+rather\s+than\s+later|in\s+the\s+(?:very\s+)?near\s+future|
     any\s*time\s+soon|imminently|any\s+day\s+now|any\s+moment\s+now|in\s+the\s+not[\s-]+(?:too[\s-]+)?distant\s+future|
     in\s+the\s+next\s+little\s+while|(?:in|over|for|during)\s+the\s+(?:short|near|medium|mid|long|longer)[\s-](?:term|run|haul)
     |(?:the\s+)?(?:short|near|medium|mid|long)[\s-]term(?=\s*(?:[.,;:!?)]|$)))(?![\w-])""", _FLAGS)
 
 
-_UNIT_HINT_RE = re.compile(r"da?ys?\b|week|fortnight|mo(?:nth)?s?\b|quarter|qtr|ye?a?rs?\b|decade|centur|hours?\b|hrs?\b")
+_UNIT_HINT_RE = _LazyPattern(r"da?ys?\b|week|fortnight|mo(?:nth)?s?\b|quarter|qtr|ye?a?rs?\b|decade|centur|hours?\b|hrs?\b")
 _VAGUE_HINTS = ("coming", "next", "few", "several", "ahead", "come", "within", "soon", "shortly", "term", "run", "haul",
                 "near", "imminent", "any day", "any moment", "short order", "matter of", "handful", "distant", "while",
                 "before long", "number of", "mere")
@@ -1231,10 +1261,10 @@ def _vague_candidates(text: str, stated: date, horizons: dict[str, tuple[float, 
 
 # ---------------------------------------------------------------- words that name no deadline
 
-_NONE_RE = re.compile(
+_NONE_RE = _LazyPattern(
     r"""(?<![\w-])(?P<w>eventually|someday|some\s+day|one\s+day|one\s+of\s+these\s+days|at\s+some\s+(?:point|stage)(?:\s+in\s+the\s+future)?|
     sooner\s+or\s+later|in\s+the\s+(?:distant\s+|far\s+|long[\s-]term\s+)?future|in\s+due\s+course|down\s+the\s+(?:road|line))(?![\w-])""", _FLAGS)
-_NONE_WHOLE_RE = re.compile(r"^(?:none|no\s+deadline|no\s+date|never|n/?a|tbd|tba|unknown|open[\s-]ended|indefinite(?:ly)?|no|null|-|—|eventually|someday|some\s+day)$", re.I)
+_NONE_WHOLE_RE = _LazyPattern(r"^(?:none|no\s+deadline|no\s+date|never|n/?a|tbd|tba|unknown|open[\s-]ended|indefinite(?:ly)?|no|null|-|—|eventually|someday|some\s+day)$", re.I)
 
 
 def _none_candidates(text: str) -> list[_Candidate]:
