@@ -1120,7 +1120,8 @@ def _relative_candidates(text: str, stated: date) -> list[_Candidate]:
     for m in _RELATIVE_RE.finditer(text):
         pre = _norm(m["pre"] or "")
         post = _norm(m["post"] or "")
-        forward_post = bool(re.search(r"from|hence|out|away|down|time", post))
+        # "12 months" typed alone (a --deadline value) means 12 months from the stated date
+        forward_post = bool(re.search(r"from|hence|out|away|down|time", post)) or (not pre and _alone_text(text, m))
         if not pre and not forward_post:
             continue
         if pre.startswith(("in the", "within the")) and not re.search(r"next|coming|following", pre):
@@ -1198,7 +1199,7 @@ _VAGUE_RES = [
 _VAGUE_UNIT_HORIZON = {"hours": "coming_days", "days": "coming_days", "weeks": "coming_weeks", "months": "coming_months",
                        "quarters": "coming_months", "years": "coming_years", "decades": "long_term"}
 _VAGUE_WORDS_RE = _LazyPattern(
-    r"""(?<![\w-])(?P<w>soon|shortly|before\s+long|in\s+short\s+order|sooner\s+rather\s+than\s+later|in\s+the\s+(?:very\s+)?near\s+future|
+    r"""(?<![\w-])(?P<w>soon|shortly|asap|as\s+soon\s+as\s+possible|before\s+long|in\s+short\s+order|sooner\s+rather\s+than\s+later|in\s+the\s+(?:very\s+)?near\s+future|
     any\s*time\s+soon|imminently|any\s+day\s+now|any\s+moment\s+now|in\s+the\s+not[\s-]+(?:too[\s-]+)?distant\s+future|
     in\s+the\s+next\s+little\s+while|(?:in|over|for|during)\s+the\s+(?:short|near|medium|mid|long|longer)[\s-](?:term|run|haul)
     |(?:the\s+)?(?:short|near|medium|mid|long)[\s-]term(?=\s*(?:[.,;:!?)]|$)))(?![\w-])""", _FLAGS)
@@ -1207,7 +1208,7 @@ _VAGUE_WORDS_RE = _LazyPattern(
 _UNIT_HINT_RE = _LazyPattern(r"da?ys?\b|week|fortnight|mo(?:nth)?s?\b|quarter|qtr|ye?a?rs?\b|decade|centur|hours?\b|hrs?\b")
 _VAGUE_HINTS = ("coming", "next", "few", "several", "ahead", "come", "within", "soon", "shortly", "term", "run", "haul",
                 "near", "imminent", "any day", "any moment", "short order", "matter of", "handful", "distant", "while",
-                "before long", "number of", "mere")
+                "before long", "number of", "mere", "asap")
 _NONE_HINTS = ("eventually", "some day", "someday", "one day", "some point", "some stage", "sooner or later", "future",
                "due course", "down the", "these days")
 
@@ -1404,7 +1405,7 @@ def parse_deadline_value(value: str, stated: date, horizons: Mapping[str, str] |
     text = "" if value is None else str(value)
     stripped = text.strip()
     try:
-        d = date.fromisoformat(stripped)
+        d = date.fromisoformat(stripped) if len(stripped) <= 10 else datetime.fromisoformat(stripped).date()
     except ValueError:
         pass
     else:

@@ -521,6 +521,15 @@ def test_parse_value_accepts_iso_dates_and_phrases():
     assert parse_deadline_value("within 12 months", S).deadline == date(2027, 4, 8)
     assert parse_deadline_value("in the coming weeks", S).vague is True
     assert parse_deadline_value("2025-01-01", S).deadline == date(2025, 1, 1)  # a past date is taken as given
+    assert parse_deadline_value("2026-12-31T00:00:00", S).deadline == date(2026, 12, 31)
+    # a span typed alone counts from the stated date
+    assert parse_deadline_value("12 months", S).deadline == date(2027, 4, 8)
+    assert parse_deadline_value("6 weeks", S).deadline == date(2026, 5, 20)
+    r = parse_deadline_value("3-6 months", S)
+    assert (r.earliest, r.deadline) == (date(2026, 7, 8), date(2026, 10, 8))
+    assert parse_deadline_value("ASAP", S).vague is True
+    assert parse_deadline_value("Q2", S).deadline == date(2026, 6, 30)
+    assert parse_deadline_value("next year", S).deadline == date(2027, 12, 31)
 
 
 @pytest.mark.parametrize("value", ["eventually", "none", "None", "no deadline", "never"])
