@@ -354,6 +354,8 @@ _QUARTER_RES = [
           |\s*'(?P<yy>\d\d)|\s*(?P<fy2>fy|cy)\s*'?(?P<yy2>\d\d)
           |\s+(?:of\s+)?(?P<rel>this|next|the\s+current|the\s+coming)\s+(?:fiscal\s+|calendar\s+)?year)?
         {_NOT_AFTER_YEAR}""", _FLAGS),
+    # FY26 Q4, FY2026-Q4, fiscal 2026 Q4
+    _LazyPattern(rf"{_NOT_BEFORE}(?P<fy>fy|cy|fiscal(?:\s+year)?)\s*'?(?:(?P<y>{Y4})|(?P<yy>\d\d))\s*[-/]?\s*q(?P<q>[1-4])(?!\w)", _FLAGS),
     # 3Q26, 3Q 2026, 3Q'26
     _LazyPattern(rf"{_NOT_BEFORE}(?P<q>[1-4])q(?:\s*'?(?P<yy>\d\d)|\s*(?P<y>{Y4}))?{_NOT_AFTER_YEAR}", _FLAGS),
     # 2026-Q3, 2026 Q3, 2026Q3
@@ -741,7 +743,7 @@ _TRIGGER_RE = _LazyPattern(
     r"""(?:(?<=[^\w-])|^)(?P<trig>
         no\s+later\s+than|not\s+later\s+than|at\s+the\s+latest\s+by|on\s+or\s+before|by|before|prior\s+to|ahead\s+of
       | up\s+until|until|till|til|'til|through|thru|throughout|to
-      | (?:some|any)\s*time(?:\s+(?:in|during|around))?|later\s+in|early\s+in|late\s+in|
+      | (?:some|any)\s*time(?:\s+(?:in|during|around))?|later\s+in|early\s+in|late\s+in|toward|towards|
         in|during|within|inside|for|over|at|on|around|about|circa|across|into|as\s+of
       | as\s+early\s+as|as\s+soon\s+as|as\s+late\s+as
       | from|since|after|starting(?:\s+in|\s+from)?|beginning\s+in|effective(?:\s+from)?|following|past|beyond|not\s+before|no\s+sooner\s+than
@@ -764,7 +766,8 @@ _LABEL_NOUN_RE = _LazyPattern(
     edition|lineup|roadmap|cohort|class|vintage|campaign|survey|study|award|awards|prices?|rates?|total|totals|
     high|low|average|peak|figure|valuation|round|ipo|contract|plan|plans|agreement|deal|law|act|bill|rules?|
     standard|standards|emissions|pledge|goal|goals|ambitions?|forecasts?|projections?|expectations?|dollars|
-    run-rate|run\s+rate|quarterly|annual|fiscal|financial|full-year|full\s+year)\b""", _FLAGS)
+    run-rate|run\s+rate|quarterly|annual|fiscal|financial|full-year|full\s+year|window|deadline|conference|summit|
+    games|tournament|championship|cycle|race|primaries|primary|session|term)\b""", _FLAGS)
 
 _EVENT_NOUN_RE = _LazyPattern(
     r"\s+(?:meeting|event|conference|summit|hearing|election|vote|deadline|launch|release|update|session|review|"
@@ -994,8 +997,36 @@ def _period_deadline(p: _Period, core: _Core, trig: str | None, mod_kind: str) -
     return p.end, f"{p.label} is {p.end.isoformat()}" if p.label != p.end.isoformat() else f"the date {p.end.isoformat()}"
 
 
+_EVENT_IN_YEAR_RE = _LazyPattern(
+    r"(?:^|(?<=\W))(?P<trig>by|before|until|ahead\s+of|in|for|during|after|since)\s+(?:the|its|their|this|next|a|an)\s+$", re.I)
+
+
+def _event_in_year(text: str, core: _Core) -> tuple[int, str] | None:
+    """"before the 2028 election", "in the 2026 window": (start, trigger) of an event in a year."""
+    if core.kind != "year" or not _LABEL_NOUN_RE.match(text[core.end:core.end + 40]):
+        return None
+    m = _EVENT_IN_YEAR_RE.search(text[max(0, core.start - 30):core.start])
+    if m is None:
+        return None
+    return core.start - (min(core.start, 30) - m.start()), _norm(m["trig"])
+
+
 def _period_candidate(text: str, stated: date, core: _Core, whole: str, forced_year: int | None = None) -> _Candidate | None:
     span_start, mod, trig = _words_before(text, core)
+    event = _event_in_year(text, core) if not mod and not trig else None
+    if event is not None:
+        # The event's day within the year is unknown: any such trigger reads as "by the end of the year".
+        span_start, trig = event
+        if trig in _NOT_DEADLINE_TRIGGERS:
+            return None
+        label_end = core.end + _LABEL_NOUN_RE.match(text[core.end:core.end + 40]).end()
+        p = core.build(stated.year)
+        deadline = p.end
+        if deadline < stated and whole != _norm(text[span_start:label_end]):
+            return None
+        explanation = f"an event in {p.label} ('{text[core.start:label_end].strip()}'): the end of {p.label}, {deadline.isoformat()}"
+        rank = _RANK_DEADLINE if trig in _DEADLINE_TRIGGERS or trig in _BEFORE_TRIGGERS else _RANK_IN
+        return _Candidate(span_start, label_end, deadline, None, False, explanation, rank, future=_tense(text, span_start, label_end) == "future")
     span_end = core.end
     alone = whole == _norm(text[span_start:span_end]).strip(" .,;:!?\"'()")
     range_only = False

@@ -419,6 +419,20 @@ SENTENCES = [
     ("Officials said the bridge may not reopen until spring 2027.", date(2027, 2, 28), "until spring 2027"),
     ("Over the coming 12 months, we expect volatility to remain high.", date(2027, 4, 8), "Over the coming 12 months"),
     ("Mortgage rates are likely to stay above 6% for the rest of the year.", date(2026, 12, 31), "for the rest of the year"),
+    ("Apple could launch a foldable iPhone in 1Q2027, according to supply-chain analyst Ming-Chi Kuo.", date(2027, 3, 31),
+     "in 1Q2027"),
+    ("We now expect the first rate cut in Q1'27.", date(2027, 3, 31), "in Q1'27"),
+    ("Samsung's HBM4 output should ramp in 2H'26.", date(2026, 12, 31), "in 2H'26"),
+    ("Intel guided for break-even in FY26 Q4.", date(2026, 12, 31), "in FY26 Q4"),
+    ("Republicans are favored to keep the House before the 2028 election.", date(2028, 12, 31), "before the 2028 election"),
+    ("Musk said Starship would fly to Mars in the 2026 window.", date(2026, 12, 31), "in the 2026 window"),
+    ("The S&P 500 will end 2026 at 7,500, strategists predict.", date(2026, 12, 31), "end 2026"),
+    ("Bitcoin could hit $150,000 by 2026 year-end.", date(2026, 12, 31), "by 2026 year-end"),
+    ('"We\'ll have AGI within five years," Altman told the audience.', date(2031, 4, 8), "within five years"),
+    ("Demand should pick up toward the end of the year.", date(2026, 12, 31), "toward the end of the year"),
+    ("The company will announce layoffs in early Q3.", date(2026, 7, 31), "in early Q3"),
+    ("Elections are due by January 2029 at the latest.", date(2029, 1, 31), "by January 2029"),
+    ("The new factory will be up and running by the end of the summer.", date(2026, 8, 31), "by the end of the summer"),
 ]
 
 
@@ -478,6 +492,11 @@ NO_DEADLINE_SENTENCES = [
     "Meta released Muse Spark on Tuesday.",
     "May be delayed by a week.",
     "Prices march higher in a fall market.",
+    "Windows 10 support ends on October 14, 2025.",
+    "The outage lasted three hours on Monday.",
+    "The company's shares have fallen 30% since January.",
+    "Analysts see CY2026 capex rising 40%.",
+    "Voters will remember this after the 2028 election.",
 ]
 
 
