@@ -67,6 +67,9 @@ STATED = [
     ("We see roughly a 1-in-4 chance of a recession in the next 12 months.", 0.25, "roughly a 1-in-4 chance"),
     ("Markets are pricing in an 85% probability of a cut at the September meeting.", 0.85, "85% probability"),
     ("with 70% confidence", 0.7, "70% confidence"),
+    ("Analysts estimate the probability of a default at 10-15%.", 0.125, "probability of a default at 10-15%"),
+    ("There's a 2-in-3 likelihood of a cut.", 2 / 3, "2-in-3 likelihood"),
+    ("Prediction markets put the odds of a shutdown at 65 percent.", 0.65, "odds of a shutdown at 65 percent"),
 ]
 
 
@@ -150,6 +153,15 @@ WORDS = [
     ("The satellite is scheduled to launch on 15 March 2027.", "scheduled to"),
     ("The government has pledged to reach net zero by 2050.", "pledged to"),
     ("I think there's a better-than-even chance that Apple releases a foldable by 2027.", "better-than-even"),
+    ("Regulators probably won't approve the merger.", "probably won't"),
+    ("I doubt they will ship on time.", "I doubt"),
+    ("Nobody expects the Fed to cut in June.", "Nobody expects"),
+    ("Odds are the stock will rebound.", "Odds are"),
+    ("Chances are slight that the bill passes.", "Chances are slight"),
+    ("It remains to be seen whether the bill will pass.", "remains to be seen"),
+    ("I'm not sure the deal will happen.", "not sure"),
+    ("There is some chance the project will be cancelled.", "some chance"),
+    ("The company is certain to face fines.", "is certain"),
 ]
 
 
