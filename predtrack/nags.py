@@ -62,7 +62,6 @@ from predtrack.models import Forecast, NagAttempt, NagOutbox, Prediction, Source
 
 log = logging.getLogger("predtrack.nags")
 
-CHANNELS = ("email", "markdown", "stdout")
 TEAM = "team"
 LEASE = timedelta(minutes=15)
 BACKOFF_BASE = timedelta(minutes=5)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import random
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
