@@ -63,14 +63,12 @@ class _BulkInsert:
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         self.sql = (f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
                     f"VALUES ({', '.join([mark] * len(columns))})")
-        # Only dates and times need converting (the values given are already floats, ints, text).
+        # Only dates and times need converting: the other values given are already floats, ints and text.
         self.steps = []
         for index, name in enumerate(columns):
             column_type = table.c[name].type
             process = column_type._cached_bind_processor(dialect)
-            if process is not None and getattr(column_type, "python_type", None) in (date, datetime):
-                self.steps.append((index, process, {None: None}))
-            elif process is not None and not isinstance(column_type, (Float, String, Integer, Boolean)):
+            if process is not None and not isinstance(column_type, (Float, String, Integer, Boolean)):
                 self.steps.append((index, process, {None: None}))
 
     def __call__(self, rows: list[tuple]) -> None:

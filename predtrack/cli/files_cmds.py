@@ -205,28 +205,25 @@ def _write_json(documents, handle, dump_json) -> None:
 
 
 def _write_yaml_files(exporter, session, out: Path, written: list[Path], dump_yaml) -> None:
-    names: dict[object, str] = {}
+    """One file per article. Documents come grouped by article (a large one split over several),
+    so one file is open at a time; the documents of one file are separated by ---."""
     taken: set[str] = set()
-    handles: dict[str, object] = {}
-    try:
+    current_key: object = object()
+    with contextlib.ExitStack() as stack:
+        handle = None
         for document in exporter.iter_documents(session):
             article = document.get("article")
             key = tuple(sorted((k, str(v)) for k, v in article.items())) if article else None
-            name = names.get(key)
-            if name is None:
-                base = exporter.document_file_name(document)
-                name, n = base, 2
-                while name in taken:
-                    name = base.removesuffix(".yaml") + f"-{n}.yaml"
-                    n += 1
-                taken.add(name)
-                names[key] = name
-                handles[name] = _atomic(out / name, written)
-                handle = handles[name].__enter__()
-                handles[name] = (handles[name], handle)
-                handle.write(dump_yaml([document]))
-            else:
-                handles[name][1].write("---\n" + dump_yaml([document]))
-    finally:
-        for manager, _handle in handles.values():
-            manager.__exit__(None, None, None)
+            if key == current_key:
+                handle.write("---\n" + dump_yaml([document]))
+                continue
+            stack.close()
+            current_key = key
+            base = exporter.document_file_name(document)
+            name, n = base, 2
+            while name in taken:
+                name = base.removesuffix(".yaml") + f"-{n}.yaml"
+                n += 1
+            taken.add(name)
+            handle = stack.enter_context(_atomic(out / name, written))
+            handle.write(dump_yaml([document]))
