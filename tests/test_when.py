@@ -637,3 +637,30 @@ def test_before_a_quarter_is_the_day_before_by_it_is_its_last_day(year, quarter)
     before = read_deadline(f"before Q{quarter} {year}", stated).deadline
     assert by == month_end(year, 3 * quarter)
     assert before == date(year, 3 * quarter - 2, 1) - timedelta(days=1)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.dates(min_value=date(1950, 1, 1), max_value=date(2150, 12, 31)))
+def test_any_date_in_its_usual_forms_reads_as_itself(day):
+    month = calendar.month_name[day.month]
+    for form in (day.isoformat(), f"{month} {day.day}, {day.year}", f"{day.day} {month} {day.year}", f"by {month} {day.day}, {day.year}"):
+        assert read_deadline(form, date(1949, 1, 1)).deadline == day, form
+    assert parse_deadline_value(day.isoformat(), date(2026, 1, 1)).deadline == day
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(min_value=1950, max_value=2150), st.integers(min_value=1, max_value=12))
+def test_any_month_ends_on_its_last_day_and_before_it_is_the_day_before_it_starts(year, month):
+    name = calendar.month_name[month]
+    stated = date(1949, 1, 1)
+    assert read_deadline(f"by {name} {year}", stated).deadline == month_end(year, month)
+    assert read_deadline(f"before {name} {year}", stated).deadline == date(year, month, 1) - timedelta(days=1)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.integers(min_value=1, max_value=60), st.dates(min_value=date(1990, 1, 1), max_value=date(2100, 12, 31)))
+def test_n_months_from_the_stated_date_is_calendar_arithmetic(n, stated):
+    got = read_deadline(f"within {n} months", stated).deadline
+    months = stated.month - 1 + n
+    year, month = stated.year + months // 12, months % 12 + 1
+    assert got == date(year, month, min(stated.day, calendar.monthrange(year, month)[1]))
