@@ -75,7 +75,6 @@ MAX_ERRORS = 1000  # kept with their text; beyond this only counted (a broken mi
 ) = range(28)
 _ARTICLE_FIELDS = ("url", "title", "outlet", "author", "published", "seed", "notes")
 _BATCH = 5000
-_NO_PROBLEMS: list[str] = []
 
 
 class RowError(Exception):
@@ -236,17 +235,15 @@ class FlatCsvReader:
 
     def _row(self, v: dict[str, str], has_extra: bool, file_index: int, line: int) -> tuple[str, tuple]:
         """Check one row (stripped cells by column name); return (prediction id, staged tuple) or raise RowError."""
-        problems = _NO_PROBLEMS
-        prediction = (v.get("prediction") or None)
+        problems: list[str] = []
+        prediction = v.get("prediction") or None
         if prediction is None:
-            problems = ["prediction is empty: every row names the prediction id it belongs to"]
+            problems.append("prediction is empty: every row names the prediction id it belongs to")
         elif not self._id_pattern.match(prediction):
             try:
                 check_id(prediction)
             except InvalidValue as exc:
-                problems = [str(exc)]
-        if problems is _NO_PROBLEMS:
-            problems = []
+                problems.append(str(exc))
         extra = v if has_extra else {}
         published = stated = resolved = None
         if (text := (extra.get("published") or None)) is not None:
@@ -571,11 +568,6 @@ class FlatCsvReader:
         if self.error_count > errors_before:
             return None
         return record
-
-    def check_all(self) -> None:
-        """Run every check (for `predtrack check`): read all records and drop them."""
-        for _record in self.records():
-            pass
 
 
 def _moment(text: str | None) -> datetime | None:
