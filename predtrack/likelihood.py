@@ -21,6 +21,7 @@ from typing import Mapping
 
 from predtrack.errors import InvalidValue
 
+
 class _LazyPattern:
     """A regular expression compiled on first use: compiling all of them costs tens of
     milliseconds, which `import` should not pay for a command that never reads a sentence."""

@@ -22,6 +22,7 @@ from typing import Callable, Iterator, Mapping
 
 from predtrack.errors import ConfigError, InvalidValue
 
+
 class _LazyPattern:
     """A regular expression compiled on first use: compiling all of them costs tens of
     milliseconds, which `import` should not pay for a command that never reads a sentence."""
