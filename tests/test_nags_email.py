@@ -170,3 +170,22 @@ def test_refused_connection_marks_nothing_sent(engine):
     [delivery] = nags.run_pass(engine, email_settings(port), utc(2026, 11, 25, 10)).deliveries
     assert delivery.error == f"cannot connect to SMTP server 127.0.0.1:{port}: connection refused"
     assert [(r.status, r.attempts) for r in outbox(engine)] == [("pending", 1)]
+
+
+def test_nags_that_fall_due_during_a_backoff_wait_for_it_and_go_out_together(engine):
+    add_prediction(engine, "first", date(2026, 11, 20))
+    recorder = Recorder(data_reply="421 4.3.2 Service shutting down")
+    t = utc(2026, 11, 25, 10)
+    with SmtpServer(recorder) as server:
+        s = email_settings(server.port)
+        [failed] = nags.run_pass(engine, s, t).deliveries
+        assert failed.ok is False
+        recorder.data_reply = None
+        add_prediction(engine, "second", date(2026, 11, 24))
+        assert nags.run_pass(engine, s, t + timedelta(minutes=2)).deliveries == []
+        [row_first, row_second] = outbox(engine)
+        assert (row_second.prediction_id, row_second.claimed_by, row_second.status) == ("second", None, "pending")
+        [delivered] = nags.run_pass(engine, s, t + timedelta(minutes=5)).deliveries
+    assert delivered.ok and delivered.items == 2
+    [received] = server.messages
+    assert digest_ids(received.text) == ["first", "second"]
