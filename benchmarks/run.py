@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     started_at = datetime.now(timezone.utc)
     info = machine()
+    info["predtrack"] = _code_version()
     try:
         for name in selected:
             log(f"== {name}")
@@ -124,6 +125,18 @@ def main(argv: list[str] | None = None) -> int:
     )
     print(header + table)
     return 1 if any(row.error for row in ctx.rows) else 0
+
+
+def _code_version() -> str:
+    """The commit measured, and whether the working tree had uncommitted changes to predtrack/."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=HERE, capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "predtrack", "migrations"], cwd=HERE.parent, capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"{head}{' with uncommitted changes to predtrack/' if dirty else ''}"
 
 
 def _postgres_version(url: str) -> str:
