@@ -95,6 +95,9 @@ class MailSender:
         # Tests hand in a context that trusts their own certificate; users get the system's.
         self.tls_context = tls_context
         self._smtp: smtplib.SMTP | None = None
+        # Once connecting or logging in has failed, the rest of the pass fails at once with the
+        # same error instead of waiting out one timeout per recipient.
+        self._cannot_connect: str | None = None
 
     @property
     def where(self) -> str:
@@ -108,13 +111,20 @@ class MailSender:
 
     def send(self, message: EmailMessage, recipient: str) -> None:
         """Deliver MESSAGE to RECIPIENT (the envelope recipient; headers are the caller's)."""
+        if self._cannot_connect is not None:
+            raise MailError(self._cannot_connect)
         password = self.mail.password()
+        connected = False
         try:
             smtp = self._connection(password)
+            connected = True
             smtp.send_message(message, from_addr=bare_address(self.mail.sender), to_addrs=[recipient])
         except Exception as exc:  # noqa: BLE001 - every failure becomes one safe MailError
             self._drop()
-            raise MailError(_scrub(self._describe(exc, recipient), password)) from None
+            error = _scrub(self._describe(exc, recipient), password)
+            if not connected:
+                self._cannot_connect = error
+            raise MailError(error) from None
 
     def close(self) -> None:
         smtp, self._smtp = self._smtp, None

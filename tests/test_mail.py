@@ -205,3 +205,16 @@ def test_check_mail_settings_passes_complete_settings_and_ignores_mail_when_emai
     check_mail_settings(settings(channels=["markdown", "stdout"]))  # no [mail] at all: fine
     with pytest.raises(ConfigError):
         check_mail_settings(settings(channels=["markdown"]), channels=["email"])
+
+
+def test_after_a_failed_connection_the_next_sends_fail_at_once():
+    import time
+
+    with SilentServer() as server, MailSender(_mail(server.port, timeout=1)) as sender:
+        with pytest.raises(MailError):
+            sender.send(_message(), "a@example.org")
+        started = time.monotonic()
+        with pytest.raises(MailError) as caught:
+            sender.send(_message(), "b@example.org")
+        assert time.monotonic() - started < 0.5
+    assert str(caught.value) == f"SMTP server 127.0.0.1:{server.port} did not answer within 1 s"
