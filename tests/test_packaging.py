@@ -30,6 +30,8 @@ def test_wheel_contains_migrations_templates_and_data(wheel):
     assert "predtrack/migrations/script.py.mako" in names
     assert any(n.startswith("predtrack/migrations/versions/0001") for n in names)
     assert "predtrack/cli/__init__.py" in names
+    assert "predtrack/data/probability_words.json" in names
+    assert any(n.startswith("predtrack/templates/") for n in names)
 
 
 def test_db_upgrade_works_from_the_installed_wheel_in_another_directory(wheel, tmp_path):
