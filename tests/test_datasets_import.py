@@ -43,7 +43,7 @@ def write_csv(path: Path, rows: list[list[object]]) -> None:
 
 
 def database(url: str):
-    engine = create_engine(url)
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
     return engine, Session(engine)
 
 
@@ -78,7 +78,7 @@ def election_rows(root: Path) -> tuple[list[list[object]], list[dict[str, str]],
     return rows, forecasts, results
 
 
-def test_election2020_imports_every_forecast_and_outcome(run_cli, db_url, tmp_path):
+def test_election2020_imports_every_forecast_and_outcome(run_cli, backend_url, tmp_path):
     root = dataset("election2020")
     rows, forecasts, results = election_rows(root)
     flat = tmp_path / "election2020.csv"
@@ -93,7 +93,7 @@ def test_election2020_imports_every_forecast_and_outcome(run_cli, db_url, tmp_pa
     assert (counts["predictions_added"], counts["forecasts_added"], counts["resolutions_added"]) == (len(states), len(forecasts), len(results))
     assert counts["sources_added"] == len(forecasters) == 16
 
-    engine, session = database(db_url)
+    engine, session = database(backend_url)
     with session:
         stored = {(p, s, v) for p, s, v in session.execute(
             select(Forecast.prediction_id, Source.name, Forecast.probability).join(Source, Source.id == Forecast.source_id))}
@@ -147,7 +147,7 @@ def forecastbench_rows(root: Path):
     return rows, forecasts, resolutions
 
 
-def test_forecastbench_imports_every_forecast_and_fractional_outcome(run_cli, db_url, tmp_path):
+def test_forecastbench_imports_every_forecast_and_fractional_outcome(run_cli, backend_url, tmp_path):
     root = dataset("forecastbench")
     rows, forecasts, resolutions = forecastbench_rows(root)
     flat = tmp_path / "forecastbench.csv"
@@ -161,7 +161,7 @@ def test_forecastbench_imports_every_forecast_and_fractional_outcome(run_cli, db
     assert counts["resolutions_added"] == len(resolutions) == 498
     assert counts["sources_added"] == len({f["user_id"] for f in forecasts}) == 40
 
-    engine, session = database(db_url)
+    engine, session = database(backend_url)
     with session:
         outcome_values = dict(session.execute(select(Prediction.id, Prediction.outcome_value).where(Prediction.outcome.is_not(None))).all())
         expected = {bench_id(r["source"], r["question_id"], r["resolution_date"]): float(r["resolved_to"]) for r in resolutions}
