@@ -252,7 +252,11 @@ def load_settings(
         raise ConfigError(f"invalid [nag] timezone {n.timezone!r}: expected an IANA zone name such as UTC or Europe/Berlin") from None
     escalate_to = env.get("PREDTRACK_NAG_ESCALATE_TO")
     n.escalate_to = _str_list(escalate_to if escalate_to is not None else nag.get("escalate_to", []), "[nag] escalate_to")
-    n.weekly_digest = _expect(nag.get("weekly_digest", False), bool, "[nag] weekly_digest", "true or false")
+    weekly = env.get("PREDTRACK_NAG_WEEKLY_DIGEST")
+    n.weekly_digest = (
+        _env_bool(weekly, "PREDTRACK_NAG_WEEKLY_DIGEST") if weekly is not None
+        else _expect(nag.get("weekly_digest", False), bool, "[nag] weekly_digest", "true or false")
+    )
 
     deadlines = _section(data, "deadlines", path)
     vague = deadlines.get("vague", {})

@@ -74,6 +74,9 @@ def test_environment_overrides_mail_and_nag(tmp_path):
     assert settings.mail.host == "b"
     assert settings.nag.repeat_days == 5
     assert settings.mail.to == ["y@e.org", "z@e.org"]
+    assert load_settings(str(config), None, {"PREDTRACK_NAG_WEEKLY_DIGEST": "true"}).nag.weekly_digest is True
+    with pytest.raises(ConfigError, match="PREDTRACK_NAG_WEEKLY_DIGEST"):
+        load_settings(str(config), None, {"PREDTRACK_NAG_WEEKLY_DIGEST": "sometimes"})
 
 
 def test_init_writes_a_commented_config_that_loads(run_cli, tmp_path):

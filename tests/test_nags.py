@@ -422,9 +422,7 @@ def test_weekly_digest_goes_out_on_monday_with_everything_due_within_the_week(en
 @pytest.mark.slow
 @pytest.mark.parametrize("backend", ["sqlite", "postgres"])
 def test_a_pass_with_100000_due_predictions_for_three_recipients(request, tmp_path, backend):
-    """Issue 7's target: one digest per recipient, under 10 s (asserted on SQLite; PostgreSQL: printed)."""
-    import time
-
+    """At issue 7's size: one capped digest per recipient. (The time is measured in benchmarks/, not here.)"""
     from sqlalchemy import insert
 
     from predtrack.models import Prediction
@@ -441,18 +439,11 @@ def test_a_pass_with_100000_due_predictions_for_three_recipients(request, tmp_pa
         session.execute(insert(Prediction.__table__), rows)
     with SmtpServer() as server:
         s = mail_settings(settings(channels=["email"]), server.port, to=("a@example.org", "b@example.org", "c@example.org"))
-        started, started_cpu = time.perf_counter(), time.process_time()
         result = nags.run_pass(engine, s, utc(2026, 11, 25, 12))
-        elapsed, cpu = time.perf_counter() - started, time.process_time() - started_cpu
     engine.dispose()
-    print(f"\n{backend}: one pass, 100,000 due predictions x 3 recipients: {elapsed:.1f} s ({cpu:.1f} s CPU here)")
     assert sorted((d.recipient, d.items, d.ok) for d in result.deliveries) == [
         ("a@example.org", 100_000, True), ("b@example.org", 100_000, True), ("c@example.org", 100_000, True)]
     assert sorted(m.rcpt_tos[0] for m in server.messages) == ["a@example.org", "b@example.org", "c@example.org"]
     for message in server.messages:
         assert len(digest_ids(message.text)) == 50
         assert "...and 99950 more: run `predtrack due` to list them all." in message.text
-    if backend == "sqlite":
-        # SQLite works in this process, so its CPU time is the pass's cost without the noise of
-        # a shared machine (wall time doubles at a load of 4 on 2 cores); benchmarks/ times the wall.
-        assert cpu < 10, f"{cpu:.1f} s CPU, {elapsed:.1f} s wall"

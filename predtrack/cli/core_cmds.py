@@ -66,6 +66,7 @@ INIT_TEMPLATE = '''# predtrack configuration (TOML). Every setting is optional; 
 # ssl = false
 # username = "predtrack"
 # password_env = "PREDTRACK_SMTP_PASSWORD"
+# timeout = 30             # seconds
 
 [nag]
 # channels: any of "email", "markdown" (a digest under reports/nags/), "stdout".
@@ -77,7 +78,7 @@ INIT_TEMPLATE = '''# predtrack configuration (TOML). Every setting is optional; 
 # escalate_after = 3        # from this round on, also nag escalate_to
 # escalate_to = ["editor@example.org"]
 # digest_limit = 50         # items per digest; the rest are counted with a pointer to `predtrack due`
-# weekly_digest = false
+# weekly_digest = false    # Mondays: everything overdue or due within the week
 
 [deadlines.vague]
 # How far ahead vague words reach from the stated date (see docs/language.md).
