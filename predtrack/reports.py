@@ -183,24 +183,59 @@ def track_record(
         return scoring.rank_rows([scoring.score_row(label, t, eps=eps) for label, t in groups.items()])
 
     rows = score_data.counted_forecasts(session, selection)
-    # Sorted so that sums (and so every digit of the output) do not depend on the row order.
-    rows.sort(key=lambda r: (r[score_data.PREDICTION], r[score_data.SOURCE], str(r[score_data.GROUP])))
-    latest = [r for r in rows if r[score_data.LATEST]]
-    virtual = scoring.consensus_rows(_one_per_pair(latest), consensus, eps)
-    consensus_brier = scoring.consensus_briers(virtual)
-    result: list[dict] = []
-    if show_real_sources:
-        shown = rows if source_ids is None else [r for r in rows if r[score_data.SOURCE] in set(source_ids)]
-        names = score_data.source_names(session, [r[score_data.SOURCE] for r in shown]) if by == "source" else {}
-        key = _row_key(by, names)
-        for label, tally_ in scoring.tally(shown, key).items():
-            result.append(scoring.score_row(label, tally_, eps=eps, consensus_brier=consensus_brier))
+    latest = _one_per_pair([r for r in rows if r[score_data.LATEST]])
+    shown = rows if source_ids is None else [r for r in rows if r[score_data.SOURCE] in set(source_ids)]
+    names = score_data.source_names(session, {r[score_data.SOURCE] for r in shown}) if by == "source" else {}
+    position = score_data.SOURCE if by == "source" else score_data.KIND if by == "kind" else score_data.GROUP
+    tables, consensus_row = score_groupings(shown, {"rows": (position, _labeler(by, names))}, latest, consensus, eps)
+    result = tables["rows"] if show_real_sources else []
     if source_ids is None or wants_consensus:
-        consensus_tally = scoring.tally(virtual, lambda r: CONSENSUS_SOURCE).get(CONSENSUS_SOURCE, scoring.GroupTally())
-        row = scoring.score_row(CONSENSUS_SOURCE, consensus_tally, eps=eps, consensus_brier=consensus_brier)
-        row["consensus_method"] = consensus
-        result.append(row)
+        consensus_row["consensus_method"] = consensus
+        result.append(consensus_row)
     return scoring.rank_rows(result)
+
+
+def score_groupings(
+    rows: list[tuple],
+    groupings: dict[str, tuple[int | None, Any]],
+    latest: list[tuple],
+    method: str,
+    eps: float,
+) -> tuple[dict[str, list[dict]], dict]:
+    """Score rows under several groupings at once, each compared with the consensus of `latest`.
+
+    `rows` are counted forecasts (score_data layout); `groupings` map a name to (the row
+    position holding the group key, or None for one group of everything; a function key ->
+    label); `latest` has one row per (prediction, source), from which the per-prediction
+    consensus is taken (it may be `rows` itself). Returns the ranked tables and the
+    consensus's own row.
+    """
+    import numpy as np
+
+    from predtrack import score_data
+
+    columns_t = list(zip(*rows)) if rows else [()] * 8
+    latest_t = columns_t if latest is rows else (list(zip(*latest)) if latest else [()] * 8)
+    pids = columns_t[score_data.PREDICTION]
+    index = {pid: code for code, pid in enumerate(dict.fromkeys((*pids, *latest_t[score_data.PREDICTION]) if latest is not rows else pids))}
+
+    def columns_from(t):
+        return scoring.columns_of(t[score_data.PREDICTION], t[score_data.PROBABILITY], t[score_data.STATUS], t[score_data.OUTCOME], index)
+
+    columns = columns_from(columns_t)
+    latest_columns = columns if latest is rows else columns_from(latest_t)
+    consensus = scoring.consensus_by_prediction(latest_columns, method, eps)
+    tables = {}
+    for name, (position, label) in groupings.items():
+        if position is None:
+            group_codes, keys = np.zeros(len(rows), dtype=np.int64), ([None] if rows else [])
+        else:
+            group_codes, keys = scoring.factorize(columns_t[position])
+        tallies = scoring.group_tallies(columns, group_codes, len(keys), eps, consensus)
+        tables[name] = scoring.rank_rows([scoring.score_row(label(key), t, eps=eps) for key, t in zip(keys, tallies)])
+    virtual = scoring.consensus_columns(latest_columns, consensus)
+    consensus_tally = scoring.group_tallies(virtual, np.zeros(len(virtual.prediction), dtype=np.int64), 1, eps, consensus)[0]
+    return tables, scoring.score_row(CONSENSUS_SOURCE, consensus_tally, eps=eps)
 
 
 def _one_per_pair(rows: list[tuple]) -> list[tuple]:
@@ -217,14 +252,9 @@ def _one_per_pair(rows: list[tuple]) -> list[tuple]:
     return unique
 
 
-def _row_key(by: str, names: dict[int, str]):
-    from predtrack import score_data
-
-    if by == "source":
-        return lambda r: names.get(r[score_data.SOURCE], f"source #{r[score_data.SOURCE]}")
-    if by == "kind":
-        return lambda r: r[score_data.KIND]
-    return lambda r: _group_label(by, r[score_data.GROUP], names)
+def _labeler(by: str, names: dict[int, str]):
+    """Group key (source id, kind, outlet or tag) -> the label shown."""
+    return lambda key: _group_label(by, key, names)
 
 
 # --- the review report: gathering --------------------------------------------------------------
@@ -313,12 +343,6 @@ def _public(forecast: dict, **extra) -> dict:
     return data
 
 
-def _consensus_of(latest: dict[str, dict]) -> float | None:
-    if not latest:
-        return None
-    return scoring.consensus(sorted(f["probability"] for f in latest.values()), DEFAULT_CONSENSUS)
-
-
 def _current_resolutions(session, ids: list[str]) -> dict[str, dict]:
     from sqlalchemy import select
 
@@ -378,6 +402,32 @@ def _counts(session, period: Period, as_of: date) -> dict[str, int]:
     }
 
 
+def _calibration(rows: list[tuple], names: dict[int, str], top_sources: int) -> dict[str, Any]:
+    """Calibration bins for all scored forecasts and for the sources with the most of them."""
+    from collections import Counter
+
+    import numpy as np
+
+    from predtrack import score_data
+
+    scored = [r for r in rows if r[score_data.STATUS] == scoring.SCORED]
+    sources = np.array([r[score_data.SOURCE] for r in scored], dtype=np.int64)
+    p = np.array([r[score_data.PROBABILITY] for r in scored], dtype=np.float64)
+    o = np.array([r[score_data.OUTCOME] for r in scored], dtype=np.float64)
+    result = {
+        "bins": scoring.DEFAULT_BINS,
+        "overall": {"n": len(scored), "bins": [b.as_dict() for b in scoring.calibration_of_arrays(p, o)]},
+        "sources": [],
+    }
+    counts = Counter(sources.tolist())
+    charted = sorted(counts.items(), key=lambda item: (-item[1], names[item[0]]))[:top_sources]
+    for source_id, n in charted:
+        mine = sources == source_id
+        bins = scoring.calibration_of_arrays(p[mine], o[mine])
+        result["sources"].append({"source": names[source_id], "n": n, "bins": [b.as_dict() for b in bins]})
+    return result
+
+
 def gather_report(
     session,
     period: Period,
@@ -399,45 +449,23 @@ def gather_report(
     # One read of every counted forecast serves the tables by source, outlet and kind,
     # the consensus and the calibration charts.
     rows = score_data.counted_forecasts(session, score_data.Selection(as_of=as_of, by="outlet"))
-    rows.sort(key=lambda r: (r[score_data.PREDICTION], r[score_data.SOURCE]))
     names = score_data.source_names(session, {r[score_data.SOURCE] for r in rows})
-    virtual = scoring.consensus_rows(rows, consensus, eps)
-    consensus_brier = scoring.consensus_briers(virtual)
-
-    def table(key) -> list[dict]:
-        return scoring.rank_rows(
-            [scoring.score_row(label, t, eps=eps, consensus_brier=consensus_brier) for label, t in scoring.tally(rows, key).items()]
-        )
-
-    by_source = table(lambda r: names[r[score_data.SOURCE]])
-    consensus_row = scoring.score_row(
-        CONSENSUS_SOURCE, scoring.tally(virtual, lambda r: CONSENSUS_SOURCE).get(CONSENSUS_SOURCE, scoring.GroupTally()), eps=eps
-    )
-    by_outlet = table(lambda r: r[score_data.GROUP] or NO_OUTLET)
-    by_kind = table(lambda r: r[score_data.KIND])
-    overall = scoring.score_row("all sources", scoring.tally(rows, lambda r: 0).get(0, scoring.GroupTally()), eps=eps, consensus_brier=consensus_brier)
-
-    scored = [r for r in rows if r[score_data.STATUS] == scoring.SCORED]
-    calibration = {
-        "bins": scoring.DEFAULT_BINS,
-        "overall": {
-            "n": len(scored),
-            "bins": [b.as_dict() for b in scoring.calibration([r[1] for r in scored], [r[3] for r in scored])],
+    tables, consensus_row = score_groupings(
+        rows,
+        {
+            "source": (score_data.SOURCE, names.__getitem__),
+            "outlet": (score_data.GROUP, lambda outlet: outlet or NO_OUTLET),
+            "kind": (score_data.KIND, str),
+            "all": (None, lambda _: "all sources"),
         },
-        "sources": [],
-    }
-    per_source: dict[str, list[tuple]] = defaultdict(list)
-    for r in scored:
-        per_source[names[r[score_data.SOURCE]]].append(r)
-    charted = sorted(per_source.items(), key=lambda item: (-len(item[1]), item[0]))[:top_sources]
-    for name, source_rows in charted:
-        calibration["sources"].append(
-            {
-                "source": name,
-                "n": len(source_rows),
-                "bins": [b.as_dict() for b in scoring.calibration([r[1] for r in source_rows], [r[3] for r in source_rows])],
-            }
-        )
+        rows,
+        consensus,
+        eps,
+    )
+    by_source, by_outlet, by_kind = tables["source"], tables["outlet"], tables["kind"]
+    overall = tables["all"][0] if tables["all"] else scoring.score_row("all sources", scoring.GroupTally(), eps=eps, consensus_brier={})
+
+    calibration = _calibration(rows, names, top_sources)
 
     pending_sources = sorted(
         ({"source": row["group"], "pending": row["pending"]} for row in by_source if row["pending"]),
@@ -462,20 +490,28 @@ def gather_report(
         and_(unresolved, or_(Prediction.deadline.is_(None), Prediction.deadline_vague.is_(True)), Prediction.created_at < _end_of_day(as_of)),
         (Prediction.id,),
     )
-    forecasts = _forecasts_of(session, sorted({p["id"] for p in overdue + resolved + coming + to_fix}), as_of)
+    # The unresolved predictions' forecasts are the pending rows already read: each source's latest.
+    waiting: dict[str, list[dict]] = defaultdict(list)
+    for r in rows:
+        if r[score_data.STATUS] == scoring.PENDING:
+            waiting[r[score_data.PREDICTION]].append(
+                {"source": names[r[score_data.SOURCE]], "probability": r[score_data.PROBABILITY], "probability_kind": r[score_data.KIND]}
+            )
+    forecasts = _forecasts_of(session, [p["id"] for p in resolved], as_of)
     resolutions = _current_resolutions(session, [p["id"] for p in resolved])
 
+    def with_forecasts(p: dict) -> None:
+        mine = sorted(waiting.get(p["id"], []), key=lambda f: f["source"])
+        p["forecasts"] = mine
+        p["consensus"] = scoring.consensus([f["probability"] for f in mine], consensus, eps) if mine else None
+
     for p in overdue:
-        latest = _latest_per_source(forecasts.get(p["id"], []), as_of)
+        with_forecasts(p)
         p["days_overdue"] = (as_of - p["deadline"]).days
-        p["forecasts"] = [_public(f) for f in sorted(latest.values(), key=lambda f: f["source"])]
-        p["consensus"] = _consensus_of(latest)
         p["resolve_yes"] = f"predtrack resolve {p['id']} yes"
         p["resolve_no"] = f"predtrack resolve {p['id']} no"
     for p in coming + to_fix:
-        latest = _latest_per_source(forecasts.get(p["id"], []), as_of)
-        p["forecasts"] = [_public(f) for f in sorted(latest.values(), key=lambda f: f["source"])]
-        p["consensus"] = _consensus_of(latest)
+        with_forecasts(p)
         p["problem"] = "no deadline" if p["deadline"] is None else ("vague deadline" if p["vague"] else None)
     for p in resolved:
         cutoff = p["resolved_on"]
@@ -489,7 +525,7 @@ def gather_report(
             why = None if counted else ("stated after the outcome was known" if f["stated"] > cutoff else "superseded by a later forecast")
             entries.append(_public(f, counted=counted, brier=brier, not_counted_because=why))
         p["forecasts"] = entries
-        p["consensus"] = _consensus_of(latest)
+        p["consensus"] = scoring.consensus(sorted(f["probability"] for f in latest.values()), consensus, eps) if latest else None
         p["consensus_brier"] = (
             (p["consensus"] - p["outcome_value"]) ** 2 if p["consensus"] is not None and p["outcome_value"] is not None else None
         )
@@ -540,7 +576,25 @@ def _json_default(value: Any) -> Any:
 
 
 def render_json(context: dict) -> str:
-    return json.dumps(context, indent=2, ensure_ascii=False, default=_json_default, sort_keys=False) + "\n"
+    """JSON with one list item per line: readable and diffable, yet written by the C encoder.
+
+    (json.dumps with `indent` falls back to the pure-Python encoder: seconds on a big report.)
+    """
+    return _json_block(context, "") + "\n"
+
+
+def _json_block(value: Any, pad: str) -> str:
+    inner = pad + "  "
+    if isinstance(value, dict) and value:
+        items = [f"{inner}{json.dumps(str(k), ensure_ascii=False)}: {_json_block(v, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + pad + "}"
+    if isinstance(value, list) and value:
+        return "[\n" + ",\n".join(inner + _json_compact(item) for item in value) + "\n" + pad + "]"
+    return _json_compact(value)
+
+
+def _json_compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=_json_default, separators=(", ", ": "))
 
 
 def render_markdown(context: dict) -> str:
@@ -553,12 +607,12 @@ def render_html(context: dict) -> str:
     from predtrack import charts
 
     calibration = context["calibration"]
-    overall_chart = charts.calibration_svg(calibration["overall"]["bins"], f"All sources (n={calibration['overall']['n']})")
-    source_charts = [
-        {"source": c["source"], "n": c["n"], "svg": charts.calibration_svg(c["bins"], f"{c['source']} (n={c['n']})", size=(3.6, 3.4))}
-        for c in calibration["sources"]
-    ]
-    return _environment().get_template("report.html.j2").render(r=context, overall_chart=overall_chart, source_charts=source_charts)
+    overall_chart = sources_chart = None
+    if calibration["overall"]["n"]:
+        overall_chart = charts.calibration_svg(calibration["overall"]["bins"], f"All sources (n={calibration['overall']['n']})")
+    if calibration["sources"]:
+        sources_chart = charts.calibration_grid_svg([(f"{c['source']} (n={c['n']})", c["bins"]) for c in calibration["sources"]])
+    return _environment().get_template("report.html.j2").render(r=context, overall_chart=overall_chart, sources_chart=sources_chart)
 
 
 _MD_ESCAPED = re.compile(r"([\\`*_\[\]{}|~])")

@@ -223,7 +223,10 @@ def test_html_is_self_contained_and_escapes_every_text(world, run_cli, tmp_path)
     assert "@import" not in html and not re.search(r"url\((?!#)", html)  # only references inside the page
     hrefs = [h for h in re.findall(r'href="([^"]*)"', html) if not h.startswith("#")]
     assert hrefs == ["https://example.org/news?a=1&amp;b=2"]  # javascript: is shown, not linked
-    assert html.count("<svg") == 4  # overall and the three sources with scored forecasts
+    assert html.count("<svg") == 2  # overall, and one panel per source with scored forecasts
+    grid = html[html.rindex("<svg"):]
+    for title in ("Alice Analyst (n=3)", "Bob &lt;b&gt;Bold&lt;/b&gt; (n=3)", "Meta (n=2)"):
+        assert title in grid
     assert "0–1 scale" in html
 
 
@@ -345,7 +348,9 @@ def test_at_most_a_dozen_sources_get_a_calibration_chart(run_cli, db_url, tmp_pa
     data = json.loads(paths["json"].read_text())
     names = [c["source"] for c in data["calibration"]["sources"]]
     assert len(names) == 12 and names[:3] == ["source 00", "source 01", "source 02"]
-    assert paths["html"].read_text().count("<svg") == 13
+    html = paths["html"].read_text()
+    grid = html[html.rindex("<svg"):]
+    assert re.findall(r"source \d\d \(n=\d\)", grid) == [f"source {i:02d} (n={2 if i < 3 else 1})" for i in range(12)]
 
 
 # --- a real browser -----------------------------------------------------------------------------
@@ -401,7 +406,7 @@ def test_html_report_in_headless_chromium(world, run_cli, tmp_path):
     assert "script" not in page.tags
     assert "Meta ships <script>document.title='pwned'</script> | a `code` *bold* [x](y)" in text
     assert page.tags.count("table") >= 5 and "td" in page.tags
-    assert page.tags.count("svg") == 4 and "path" in page.tags
+    assert page.tags.count("svg") == 2 and "path" in page.tags
     assert "Alice Analyst" in text and "Track record" in text
 
 

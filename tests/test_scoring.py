@@ -217,8 +217,8 @@ def test_tally_counts_statuses_and_database_totals_give_the_same_scores():
     assert (tally.pending, tally.ambiguous, tally.annulled) == (1, 1, 1)
     eps = 0.01
     sums = scoring.sums_of([0.9, 0.2, 0.4], [1.0, 0.0, 0.25], eps)
-    totals = [("g", "scored", sums.n, sums.brier, sums.coin, sums.outcome, sums.outcome_sq, sums.probability, sums.loglik),
-              ("g", "pending", 1, None, None, None, None, None, None)]
+    totals = [("g", "scored", sums.n, sums.brier, sums.outcome, sums.outcome_sq, sums.probability, sums.loglik),
+              ("g", "pending", 1, None, None, None, None, None)]
     from_totals = scoring.score_row("g", scoring.tally_sums(totals)["g"], eps=eps)
     from_rows = scoring.score_row("g", tally, eps=eps)
     for key in ("n", "brier", "log_loss", "baseline", "brier_skill_vs_coin", "brier_skill_vs_base_rate", "shrunk_brier", "pending"):
@@ -230,3 +230,52 @@ def test_check_clip_refuses_an_epsilon_that_leaves_no_range():
         with pytest.raises(ValueError):
             scoring.check_clip(bad)
     assert scoring.check_clip(0.001) == 0.001
+
+
+@pytest.mark.parametrize("method", ["median", "mean", "geomean"])
+def test_numpy_group_tallies_and_consensus_agree_with_the_plain_loops(method):
+    rng = random.Random(17)
+    statuses = [scoring.SCORED] * 6 + [scoring.PENDING, scoring.AMBIGUOUS, scoring.ANNULLED]
+    truth = {}
+    for i in range(60):
+        status = rng.choice(statuses)
+        truth[f"p{i}"] = (status, rng.choice([0.0, 1.0, round(rng.random(), 2)]) if status == scoring.SCORED else None)
+    rows = []
+    for pid, (status, outcome) in truth.items():
+        for source in rng.sample(["a", "b", "c", "d", "e"], rng.randint(1, 5)):
+            rows.append((pid, rng.choice([0.0, 1.0, rng.random()]), status, outcome, source))
+    eps = 0.02
+
+    plain_consensus = scoring.consensus_rows(rows, method, eps)
+    plain_brier = scoring.consensus_briers(plain_consensus)
+    plain = {k: scoring.score_row(k, t, eps=eps, consensus_brier=plain_brier) for k, t in scoring.tally(rows, lambda r: r[4]).items()}
+    plain_virtual = scoring.score_row("c", scoring.tally(plain_consensus, lambda r: "c")["c"], eps=eps)
+
+    pids, ps, statuses, outcomes, sources = zip(*rows)
+    codes = {pid: code for code, pid in enumerate(dict.fromkeys(pids))}
+    columns = scoring.columns_of(pids, ps, statuses, outcomes, codes)
+    consensus = scoring.consensus_by_prediction(columns, method, eps)
+    for pid, p, *_ in plain_consensus:
+        assert consensus[codes[pid]] == pytest.approx(p)
+    group_codes, labels = scoring.factorize(sources)
+    fast = {label: scoring.score_row(label, t, eps=eps) for label, t in zip(labels, scoring.group_tallies(columns, group_codes, len(labels), eps, consensus))}
+    virtual = scoring.consensus_columns(columns, consensus)
+    fast_virtual = scoring.score_row("c", scoring.group_tallies(virtual, np.zeros(len(virtual.prediction), dtype=np.int64), 1, eps)[0], eps=eps)
+    assert set(fast) == set(plain)
+    for label in plain:
+        for key, value in plain[label].items():
+            assert fast[label][key] == pytest.approx(value, abs=1e-12), (label, key)
+    for key, value in plain_virtual.items():
+        assert fast_virtual[key] == pytest.approx(value, abs=1e-12), key
+
+
+def test_calibration_of_arrays_matches_the_plain_loop():
+    rng = random.Random(23)
+    ps = [rng.choice([0.0, 1.0, 0.3, 0.7, round(rng.random(), 2)]) for _ in range(400)]
+    os_ = [rng.choice([0.0, 1.0, 0.25]) for _ in ps]
+    fast = scoring.calibration_of_arrays(np.array(ps), np.array(os_))
+    plain = scoring.calibration(ps, os_)
+    assert [b.n for b in fast] == [b.n for b in plain]
+    for a, b in zip(fast, plain):
+        for field in ("mean_probability", "observed", "ci_low", "ci_high"):
+            assert getattr(a, field) == pytest.approx(getattr(b, field)), field
