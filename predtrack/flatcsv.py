@@ -127,6 +127,7 @@ class FlatCsvReader:
         self._outcome_cache: dict[str, tuple[str, float | None]] = {}
         self._date_cache: dict[str, date] = {}
         self._probability_cache: dict[str, tuple[float, str]] = {}
+        self._articles: dict[tuple, ArticleRecord | None] = {}  # one record per distinct article cells
 
     def __enter__(self) -> FlatCsvReader:
         return self
@@ -497,9 +498,12 @@ class FlatCsvReader:
         record = PredictionRecord(id=prediction_id, place=self._place(rows[0]))
         given: set[str] = set()
         seen_at: dict[str, tuple] = {}
-        article_cache: dict = {}
+        article_cache = self._articles
+        if len(article_cache) > 100_000:
+            article_cache.clear()
         tags: list[str] | None = None
         forecasts_seen: dict[tuple[str, str], tuple] = {}
+        forecast_rows: list[tuple] = []  # the row of each forecast, for the place of an error
         current: list[tuple[tuple, ResolutionRecord]] = []
         for row in rows:
             # Most rows of a large file only add a forecast: skip the per-field checks for them.
@@ -527,8 +531,9 @@ class FlatCsvReader:
                     stated=date.fromisoformat(row[_STATED]), words=row[_WORDS], quote=row[_QUOTE],
                     source_kind=row[_SOURCE_KIND], organisation=row[_ORGANISATION],
                     article=self._article(row, article_cache) if row[_ARTICLE] is not None else None,
-                    withdrawn=_moment(row[_WITHDRAWN]), given=forecast_given, place=self._place(row),
+                    withdrawn=_moment(row[_WITHDRAWN]), given=forecast_given,
                 ))
+                forecast_rows.append(row)
             if row[_OUTCOME] is not None:
                 resolution = ResolutionRecord(
                     outcome=row[_OUTCOME], outcome_value=row[_OUTCOME_VALUE], resolved=date.fromisoformat(row[_RESOLVED]),
@@ -560,9 +565,9 @@ class FlatCsvReader:
                 resolution.note = resolution.note or other.note
             record.resolution = resolution
         if record.deadline is not None:
-            for forecast in record.forecasts:
+            for forecast, row in zip(record.forecasts, forecast_rows):
                 if forecast.stated > record.deadline:
-                    self.error(f"{forecast.place}: prediction {prediction_id}: forecast by {forecast.source} stated "
+                    self.error(f"{self._place(row)}: prediction {prediction_id}: forecast by {forecast.source} stated "
                                f"{forecast.stated.isoformat()}, after the deadline {record.deadline.isoformat()}")
         record.given = frozenset(given)
         if self.error_count > errors_before:

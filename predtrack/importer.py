@@ -70,22 +70,25 @@ class _BulkInsert:
             process = column_type._cached_bind_processor(dialect)
             if process is not None and not isinstance(column_type, (Float, String, Integer, Boolean)):
                 self.steps.append((index, process, {None: None}))
+        # One generated expression builds each converted row: a per-row loop over the columns
+        # costs more than the database's own work on a million-row import.
+        converted = set(index for index, _process, _cache in self.steps)
+        cells = ", ".join(f"c{i}[r[{i}]]" if i in converted else f"r[{i}]" for i in range(len(columns)))
+        namespace = {f"c{index}": cache for index, _process, cache in self.steps}
+        self.convert = eval(f"lambda rows: [({cells},) for r in rows]", namespace)  # noqa: S307 - built from column positions only
 
     def __call__(self, rows: list[tuple]) -> None:
         if not rows:
             return
         if self.steps:
-            columns = list(zip(*rows))
             for index, process, cache in self.steps:
-                values = columns[index]
-                for value in set(values):
-                    if value not in cache:
-                        cache[value] = process(value)
-                columns[index] = [cache[value] for value in values]
                 if len(cache) > 100_000:
                     cache.clear()
                     cache[None] = None
-            rows = list(zip(*columns))
+                for value in {r[index] for r in rows}:
+                    if value not in cache:
+                        cache[value] = process(value)
+            rows = self.convert(rows)
         self.connection.exec_driver_sql(self.sql, rows)
 
 
@@ -141,6 +144,7 @@ class Importer:
         self.errors: list[str] = []
         self._source_ids: dict[tuple[str, str | None, str | None], int] = {}
         self._article_ids: dict[tuple, int] = {}
+        self._plain_sources: set[str] = set()  # names in _source_ids without a kind or organisation
         self._sources_before = session.execute(select(func.count()).select_from(Source)).scalar_one()
         self._insert_predictions = _BulkInsert(session, PREDICTIONS, PREDICTION_COLUMNS)
         self._insert_forecasts = _BulkInsert(session, FORECASTS, FORECAST_COLUMNS)
@@ -256,8 +260,8 @@ class Importer:
         Names that come with a kind or organisation go through store.get_or_create_source,
         which also fills those in; a bare name is found by name or alias, or added as unknown.
         """
-        names = {f.source for r in records for f in r.forecasts
-                 if f.source_kind is None and f.organisation is None and (f.source, None, None) not in self._source_ids}
+        names = {f.source for r in records for f in r.forecasts if f.source_kind is None and f.organisation is None}
+        names -= self._plain_sources
         if not names:
             return
         found: dict[str, int] = {}
@@ -275,6 +279,7 @@ class Importer:
                 found.update(self.session.execute(select(Source.name, Source.id).where(Source.name.in_(batch))).all())
         for name, source_id in found.items():
             self._source_ids[(name, None, None)] = source_id
+        self._plain_sources.update(found)
 
     def _find_articles(self, records: list[PredictionRecord]) -> None:
         """Look up (and add) in bulk the articles a chunk names by url for the first time."""
