@@ -499,7 +499,7 @@ class FlatCsvReader:
         given: set[str] = set()
         seen_at: dict[str, tuple] = {}
         article_cache = self._articles
-        if len(article_cache) > 100_000:
+        if len(article_cache) > 20_000:
             article_cache.clear()
         tags: list[str] | None = None
         forecasts_seen: dict[tuple[str, str], tuple] = {}

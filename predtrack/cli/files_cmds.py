@@ -124,7 +124,8 @@ def import_cmd(paths: tuple[str, ...], dry_run: bool, force: bool, as_json: bool
     click.echo(f"{head} {_plural(len(summary.files), 'file')}: "
                f"predictions {c['predictions_added']} added, {c['predictions_updated']} updated, {c['predictions_unchanged']} unchanged; "
                f"forecasts {c['forecasts_added']} added, {c['forecasts_updated']} updated; "
-               f"{c['resolutions_added']} resolutions added; {c['sources_added']} sources and {c['articles_added']} articles added")
+               f"{c['resolutions_added']} resolutions added; {c['sources_added']} sources and {c['articles_added']} articles added"
+               + (f", {c['articles_updated']} articles updated" if c["articles_updated"] else ""))
 
 
 @click.command("export")
