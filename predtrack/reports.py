@@ -365,6 +365,17 @@ def _current_resolutions(session, ids: list[str]) -> dict[str, dict]:
     return result
 
 
+def _known_by(as_of: date):
+    """A prediction exists as of a date when it was recorded by then, or forecast by then
+    (an import of old forecasts records them today, but they were tracked back then)."""
+    from sqlalchemy import exists, or_
+
+    from predtrack.models import Forecast, Prediction
+
+    stated = exists().where(Forecast.prediction_id == Prediction.id, Forecast.withdrawn_at.is_(None), Forecast.stated <= as_of)
+    return or_(Prediction.created_at < _end_of_day(as_of), stated)
+
+
 def _counts(session, period: Period, as_of: date) -> dict[str, int]:
     from sqlalchemy import and_, case, func, or_, select
 
@@ -375,7 +386,7 @@ def _counts(session, period: Period, as_of: date) -> dict[str, int]:
 
     unresolved = or_(Prediction.outcome.is_(None), Prediction.resolved_on > as_of)
     last_due_deadline = min(period.until, as_of) - timedelta(days=1)
-    exists_by_as_of = Prediction.created_at < _end_of_day(as_of)
+    exists_by_as_of = _known_by(as_of)
     row = session.execute(
         select(
             count_if(exists_by_as_of),
@@ -487,7 +498,7 @@ def gather_report(
     )
     to_fix = _prediction_rows(
         session,
-        and_(unresolved, or_(Prediction.deadline.is_(None), Prediction.deadline_vague.is_(True)), Prediction.created_at < _end_of_day(as_of)),
+        and_(unresolved, or_(Prediction.deadline.is_(None), Prediction.deadline_vague.is_(True)), _known_by(as_of)),
         (Prediction.id,),
     )
     # The unresolved predictions' forecasts are the pending rows already read: each source's latest.
