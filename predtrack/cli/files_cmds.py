@@ -124,8 +124,9 @@ def import_cmd(paths: tuple[str, ...], dry_run: bool, force: bool, as_json: bool
     click.echo(f"{head} {_plural(len(summary.files), 'file')}: "
                f"predictions {c['predictions_added']} added, {c['predictions_updated']} updated, {c['predictions_unchanged']} unchanged; "
                f"forecasts {c['forecasts_added']} added, {c['forecasts_updated']} updated; "
-               f"{c['resolutions_added']} resolutions added; {c['sources_added']} sources and {c['articles_added']} articles added"
-               + (f", {c['articles_updated']} articles updated" if c["articles_updated"] else ""))
+               f"{_plural(c['resolutions_added'], 'resolution')} added; "
+               f"{_plural(c['sources_added'], 'source')} and {_plural(c['articles_added'], 'article')} added"
+               + (f", {_plural(c['articles_updated'], 'article')} updated" if c["articles_updated"] else ""))
 
 
 @click.command("export")
