@@ -332,3 +332,45 @@ def test_every_command_has_an_example_in_its_help(run_cli):
     for command in ("check", "import", "export"):
         result = run_cli(command, "--help")
         assert result.exit_code == 0 and "Example:" in result.stdout, command
+
+
+def test_a_large_import_shows_progress_on_a_terminal(tmp_path, db_url):
+    """With standard error on a terminal a progress bar is drawn there; never on a pipe."""
+    import os
+    import pty
+    import subprocess
+    import sys
+    import threading
+
+    rows = tmp_path / "rows.csv"
+    rows.write_text("prediction,claim,deadline,source,probability,stated\n"
+                    + "".join(f"p{i},Claim {i},2027-01-01,S{i % 7},0.5,2026-01-01\n" for i in range(3000)), encoding="utf-8")
+    env = {**os.environ, "PREDTRACK_DATABASE_URL": db_url}
+    leader, follower = pty.openpty()
+    chunks: list[bytes] = []
+
+    def drain() -> None:  # read while the child writes, so a full terminal buffer never blocks it
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO once the child's end is closed
+                return
+            if not chunk:
+                return
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    try:
+        done = subprocess.run([sys.executable, "-m", "predtrack", "import", str(rows)], env=env, stdout=subprocess.PIPE,
+                              stderr=follower, timeout=120, text=True)
+    finally:
+        os.close(follower)
+        reader.join(timeout=10)
+        os.close(leader)
+    drawn = b"".join(chunks)
+    assert done.returncode == 0
+    assert "predictions 3000 added" in done.stdout
+    assert b"Importing" in drawn and b"100%" in drawn
+    piped = subprocess.run([sys.executable, "-m", "predtrack", "import", str(rows)], env=env, capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0 and piped.stderr == ""
