@@ -40,6 +40,8 @@ from pathlib import Path
 from typing import Iterator
 
 AS_OF = date(2026, 11, 25)
+# Bump when the same Spec would produce different data: cached databases are keyed by it.
+DATA_VERSION = 1
 CHUNK = 20_000  # predictions per executemany batch: big enough to amortise, small enough for memory
 
 SUBJECTS = (
@@ -371,8 +373,9 @@ def write_database(url: str, spec: Spec, progress: bool = False) -> dict[str, in
                 for table in ("source", "article"):
                     conn.execute(text(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), (SELECT coalesce(max(id), 1) FROM {table}))"))
         with engine.connect() as conn:
-            # Fresh statistics, as a long-lived database would have (the planner relies on them).
-            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE")
+            # Fresh statistics and (PostgreSQL) a set visibility map, as autovacuum leaves a
+            # long-lived database: without it index-only scans fetch every heap row.
+            conn.execution_options(isolation_level="AUTOCOMMIT").exec_driver_sql("ANALYZE" if sqlite else "VACUUM ANALYZE")
     finally:
         engine.dispose()
     return written

@@ -4,7 +4,7 @@ Every figure is measured beside a baseline in the same run (the same command on 
 database, `python -c "import click"`, pandas over the same data, plain CSV reading), run
 alternately, so that the ratio holds even when the shared machine's speed drifts.
 Generated databases are cached under the data directory, keyed by their spec, the schema
-head and the generator's source, so a second run measures without regenerating.
+head and the generator's DATA_VERSION, so a second run measures without regenerating.
 """
 
 from __future__ import annotations
@@ -150,8 +150,7 @@ class Context:
     def _cache_key(self, spec: Spec) -> str:
         from predtrack import db
 
-        generator = Path(generate.__file__).read_bytes()
-        return hashlib.sha256(f"{spec.key()}|{db.SCHEMA_HEAD}|".encode() + generator).hexdigest()[:12]
+        return hashlib.sha256(f"{spec.key()}|{db.SCHEMA_HEAD}|{generate.DATA_VERSION}".encode()).hexdigest()[:12]
 
     def sqlite_db(self, label: str, spec: Spec | None) -> Path:
         """A generated SQLite file for SPEC (None: an empty, migrated database), cached."""
