@@ -163,7 +163,7 @@ def iter_documents(session: Session) -> Iterator[dict[str, Any]]:
 
 def document_file_name(document: dict[str, Any]) -> str:
     """`2026-04-08-muse-spark-cant-code.yaml`, or `no-article.yaml`."""
-    from predtrack.store import slugify
+    from predtrack.values import slugify
 
     article = document.get("article")
     if not article:

@@ -140,16 +140,16 @@ class Loaded:
 
 def check_id(value: Any) -> str:
     """A prediction id, by the same rule as `predtrack add --id`."""
-    from predtrack.store import check_id as store_check_id
+    from predtrack.values import check_id as check_id_value
 
-    return store_check_id(value if isinstance(value, str) else str(value))
+    return check_id_value(value if isinstance(value, str) else str(value))
 
 
 def clean_tags(values: Iterable[Any]) -> list[str]:
     """Tags lower-cased, without duplicates, in the order given (the rule of `predtrack add --tag`)."""
-    from predtrack.store import _clean_tags
+    from predtrack.values import clean_tags as clean_tag_values
 
-    return _clean_tags(str(v) for v in values)
+    return clean_tag_values(str(v) for v in values)
 
 
 def read_date(value: Any, field_name: str) -> date:
@@ -185,7 +185,7 @@ def read_datetime(value: Any, field_name: str) -> datetime:
 
 def read_outcome(value: Any) -> tuple[str, float | None]:
     """(text, value) of an outcome; `yes` -> ("yes", 1.0), 0.3 -> ("0.3", 0.3)."""
-    from predtrack.store import parse_outcome
+    from predtrack.values import parse_outcome
 
     return parse_outcome(value)
 

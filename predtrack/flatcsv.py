@@ -119,7 +119,7 @@ class FlatCsvReader:
         self._db.execute("PRAGMA cache_size = -32000")
         self._db.execute("CREATE TABLE stage (rownum INTEGER PRIMARY KEY, prediction TEXT NOT NULL, data BLOB NOT NULL)")
         self._insert = "INSERT INTO stage (prediction, data) VALUES (?, ?)"
-        from predtrack.store import ID_PATTERN
+        from predtrack.values import ID_PATTERN
 
         self._id_pattern = ID_PATTERN
         # Cells repeat a lot (dates, tags, deadline phrases, outcomes): read each distinct one once.

@@ -26,7 +26,7 @@ SQLModel.metadata.naming_convention = {
     "pk": "pk_%(table_name)s",
 }
 
-OUTCOME_WORDS = ("yes", "no", "ambiguous", "annulled")
+from predtrack.values import OUTCOME_WORDS  # noqa: E402,F401  (re-exported for older imports)
 
 
 def utcnow() -> datetime:

@@ -8,9 +8,6 @@ arguments.
 from __future__ import annotations
 
 import json
-import math
-import re
-import unicodedata
 from datetime import date, datetime
 from typing import Any, Iterable
 
@@ -18,8 +15,8 @@ from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
 from predtrack.errors import AlreadyExists, AlreadyResolved, Conflict, InvalidValue, NotFound
+from predtrack.values import SOURCE_KINDS, check_id, check_probability, clean_tags, parse_outcome, slugify
 from predtrack.models import (
-    OUTCOME_WORDS,
     Article,
     Event,
     Forecast,
@@ -30,10 +27,6 @@ from predtrack.models import (
     SourceAlias,
 )
 
-SOURCE_KINDS = ("person", "organisation", "outlet", "unknown")
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
-ID_ACCEPTED = "lowercase letters, digits and hyphens, starting with a letter or digit, at most 120 characters"
-SLUG_WORDS = 8
 
 
 def log_event(session: Session, actor: str, action: str, prediction_id: str | None, details: dict[str, Any], now: datetime) -> Event:
@@ -41,50 +34,6 @@ def log_event(session: Session, actor: str, action: str, prediction_id: str | No
     event = Event(at=now, actor=actor, action=action, prediction_id=prediction_id, details=json.dumps(details, default=str, sort_keys=True))
     session.add(event)
     return event
-
-
-# --- values -----------------------------------------------------------------------------------
-
-OUTCOME_ACCEPTED = "yes, no, ambiguous, annulled, or a number in [0, 1]"
-
-
-def parse_outcome(value: str | float | int | bool) -> tuple[str, float | None]:
-    """An outcome as (text, value): yes -> ("yes", 1.0), "0.3" -> ("0.3", 0.3), ambiguous -> ("ambiguous", None)."""
-    if isinstance(value, bool):  # YAML 1.1 readers turn `yes` into True
-        return ("yes", 1.0) if value else ("no", 0.0)
-    if isinstance(value, (int, float)):
-        number = float(value)
-    else:
-        text = str(value).strip().lower()
-        aliases = {"y": "yes", "true": "yes", "n": "no", "false": "no", "annul": "annulled", "void": "annulled"}
-        text = aliases.get(text, text)
-        if text in OUTCOME_WORDS:
-            return text, {"yes": 1.0, "no": 0.0}.get(text)
-        try:
-            number = float(text)
-        except ValueError:
-            raise InvalidValue("outcome", value, OUTCOME_ACCEPTED) from None
-    if math.isnan(number) or not 0.0 <= number <= 1.0:
-        raise InvalidValue("outcome", value, OUTCOME_ACCEPTED)
-    if number == 1.0:
-        return "yes", 1.0
-    if number == 0.0:
-        return "no", 0.0
-    return format(number, "g"), number
-
-
-def check_probability(value: float, field: str = "probability") -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value) or not 0.0 <= value <= 1.0:
-        raise InvalidValue(field, value, "a number in [0, 1], a percentage such as 70%, or an estimative word such as 'likely'")
-    return float(value)
-
-
-def slugify(text: str) -> str:
-    """A readable id from a claim: 'Meta acquires Replit by Q2 2027' -> 'meta-acquires-replit-by-q2-2027'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    words = re.findall(r"[a-z0-9]+", ascii_text)
-    slug = "-".join(words[:SLUG_WORDS])[:80].strip("-")
-    return slug or "prediction"
 
 
 def unique_id(session: Session, base: str) -> str:
@@ -96,12 +45,6 @@ def unique_id(session: Session, base: str) -> str:
     while f"{base}-{n}" in taken:
         n += 1
     return f"{base}-{n}"
-
-
-def check_id(value: str) -> str:
-    if not ID_PATTERN.match(value or ""):
-        raise InvalidValue("id", value, ID_ACCEPTED)
-    return value
 
 
 # --- sources ----------------------------------------------------------------------------------
@@ -241,21 +184,8 @@ def _check_deadline(deadline: date | None, stated: date | None) -> None:
         raise InvalidValue("deadline", deadline.isoformat(), f"a date on or after the stated date {stated.isoformat()}")
 
 
-def _clean_tags(tags: Iterable[str]) -> list[str]:
-    cleaned = []
-    for tag in tags:
-        tag = tag.strip().lower()
-        if not tag:
-            continue
-        if len(tag) > 100 or not re.match(r"^[\w][\w .:/+-]*$", tag):
-            raise InvalidValue("tag", tag, "letters, digits, spaces and . : / + - (at most 100 characters)")
-        if tag not in cleaned:
-            cleaned.append(tag)
-    return cleaned
-
-
 def set_tags(session: Session, prediction_id: str, tags: Iterable[str]) -> list[str]:
-    cleaned = _clean_tags(tags)
+    cleaned = clean_tags(tags)
     session.execute(delete(PredictionTag).where(PredictionTag.prediction_id == prediction_id))
     session.add_all(PredictionTag(prediction_id=prediction_id, tag=t) for t in cleaned)
     return cleaned
