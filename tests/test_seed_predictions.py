@@ -1,8 +1,9 @@
 """The reviewed forecast files of the five seed articles, checked as a reader would check them.
 
 These tests read `predictions/*.yaml` directly (not through predtrack's loader), so they keep
-the files honest even while the loader changes: every quote is really in its seed article,
-every forecast names its source and how sure it was, and the forecasts that issue 4 lists are
+the files honest even while the loader changes: every quote is really in the seed article it was
+stated in (a forecast's own `article:` when it names one, else its file's), every forecast
+names its source and how sure it was, and the forecasts that issue 4 lists are
 all there with the deadlines it asks for.
 """
 
@@ -53,6 +54,11 @@ def all_forecasts() -> list[tuple[Path, dict, dict, dict]]:
         for path, article, prediction in all_predictions()
         for forecast in prediction["forecasts"]
     ]
+
+
+def stated_in(article: dict, forecast: dict) -> dict | None:
+    """The article a forecast was stated in: its own `article:` when it has the key, else its file's."""
+    return forecast["article"] if "article" in forecast else article
 
 
 def by_id() -> dict[str, tuple[Path, dict, dict]]:
@@ -134,8 +140,9 @@ def test_every_forecast_names_its_source_probability_and_kind():
             if not words or normalise(words).lower() not in normalise(forecast["quote"]).lower():
                 problems.append(f"{where}: inferred from words {words!r} that are not in its quote")
         stated = forecast.get("stated")
-        if not isinstance(stated, dt.date) or stated > article["published"]:
-            problems.append(f"{where}: stated {stated!r} is not a date on or before the article")
+        own = stated_in(article, forecast)
+        if own is None or not isinstance(stated, dt.date) or stated > own["published"]:
+            problems.append(f"{where}: stated {stated!r} is not a date on or before its article")
     assert problems == []
 
 
@@ -143,9 +150,25 @@ def test_every_quote_occurs_verbatim_in_its_seed_article(seeds):
     missing = [
         f"{path.name}:{pred['id']}: {forecast['quote'][:60]!r}"
         for path, article, pred, forecast in all_forecasts()
-        if not forecast.get("quote") or normalise(forecast["quote"]) not in seeds[article["seed"]]
+        if not forecast.get("quote")
+        or normalise(forecast["quote"]) not in seeds.get((stated_in(article, forecast) or {}).get("seed"), "")
     ]
     assert missing == []
+
+
+def test_a_forecast_naming_another_seed_describes_it_as_that_seeds_file_does(seeds):
+    """A forecast-level `article:` must be recognised as the same article its own file records."""
+    files_by_seed = {data["article"]["seed"]: data["article"] for data in FILES.values()}
+    named = [
+        (pred["id"], forecast["article"])
+        for _, article, pred, forecast in all_forecasts()
+        if forecast.get("article") and forecast["article"].get("seed") != article["seed"]
+    ]
+    assert named, "issue 4's rollout is stated by two articles, so some forecast names another seed"
+    for prediction_id, own in named:
+        assert own["seed"] in seeds, (prediction_id, own)
+        recorded = files_by_seed[own["seed"]]
+        assert (own.get("title"), own["published"]) == (recorded["title"], recorded["published"]), prediction_id
 
 
 def test_no_source_is_counted_twice_on_one_prediction():
@@ -207,17 +230,25 @@ def test_coding_focused_muse_iteration_in_2026_seems_likely():
     assert forecasts_with_words(pred, "seems likely")
 
 
-def test_rollout_to_meta_apps_and_glasses_is_stated_by_two_articles_and_two_sources():
+def test_rollout_to_meta_apps_and_glasses_is_one_prediction_stated_by_two_articles(seeds):
+    """One event, one prediction: scoring two copies would count the rollout twice."""
     surfaces = ["WhatsApp", "Instagram", "Facebook", "Messenger", "glasses"]
     rollout = [
-        (path, article, pred)
-        for path, article, pred in all_predictions()
+        (article, pred)
+        for _, article, pred in all_predictions()
         if all(s in pred["claim"] for s in surfaces) and "coming weeks" in (pred.get("deadline") or "")
     ]
-    assert len({article["seed"] for _, article, _ in rollout}) >= 2
-    assert len({f["source"] for _, _, pred in rollout for f in pred["forecasts"]}) >= 2
-    for _, _, pred in rollout:
-        assert all(pred["deadline_date"] == f["stated"] + COMING_WEEKS for f in pred["forecasts"])
+    assert [pred["id"] for _, pred in rollout] == ["muse-spark-rollout-meta-apps-and-glasses-coming-weeks"]
+    article, pred = rollout[0]
+    forecasts = pred["forecasts"]
+    assert len(forecasts) == 2
+    assert len({f["source"] for f in forecasts}) == 2
+    own_seeds = [stated_in(article, f)["seed"] for f in forecasts]
+    assert len(set(own_seeds)) == 2 and set(own_seeds) <= set(seeds)
+    for forecast, seed in zip(forecasts, own_seeds):
+        assert normalise(forecast["quote"]) in seeds[seed], (forecast["source"], seed)
+        assert "coming weeks" in forecast["quote"]
+        assert pred["deadline_date"] == forecast["stated"] + COMING_WEEKS
 
 
 @pytest.mark.parametrize(
