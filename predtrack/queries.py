@@ -95,7 +95,7 @@ def _forecasts_by_prediction(session: Session, ids: list[str], include_withdrawn
     for chunk_start in range(0, len(ids), 500):
         chunk = ids[chunk_start : chunk_start + 500]
         query = (
-            select(Forecast, Source.name, Article.url)
+            select(Forecast, Source.name, Article.url, Article.title, Article.seed)
             .join(Source, Source.id == Forecast.source_id)
             .outerjoin(Article, Article.id == Forecast.article_id)
             .where(Forecast.prediction_id.in_(chunk))
@@ -103,7 +103,7 @@ def _forecasts_by_prediction(session: Session, ids: list[str], include_withdrawn
         )
         if not include_withdrawn:
             query = query.where(Forecast.withdrawn_at.is_(None))
-        for forecast, source_name, url in session.execute(query):
+        for forecast, source_name, url, title, seed in session.execute(query):
             entry = {
                 "source": source_name,
                 "probability": forecast.probability,
@@ -112,6 +112,8 @@ def _forecasts_by_prediction(session: Session, ids: list[str], include_withdrawn
                 "stated": forecast.stated,
                 "quote": forecast.quote,
                 "article": url,
+                # Seed articles have no url: the title (or seed file) says where it was stated.
+                "article_title": title or (f"seed {seed}" if seed else None),
             }
             if include_withdrawn:
                 entry["withdrawn"] = forecast.withdrawn_at

@@ -38,7 +38,8 @@ def test_add_prints_a_readable_slug_and_stores_the_forecast(run_cli):
     assert data["status"] == ("open" if TODAY <= date(2027, 6, 30) else "due")
     assert data["forecasts"] == [
         {"source": "Jane Doe", "probability": 0.6, "probability_kind": "stated", "probability_text": None,
-         "stated": "2026-04-08", "quote": "Meta may acquire", "article": "https://example.org/a"}
+         "stated": "2026-04-08", "quote": "Meta may acquire", "article": "https://example.org/a",
+         "article_title": None}
     ]
     assert data["resolution"] is None
     assert [e["action"] for e in data["events"]] == ["add"]

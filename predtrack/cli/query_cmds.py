@@ -126,6 +126,9 @@ def show_cmd(prediction_id, as_of, as_json):
         click.echo(f"    {f['stated'].isoformat()}  {f['source']}: {f['probability']:.0%} ({f['probability_kind']}{words})")
         if f["quote"]:
             click.echo(f"      \"{f['quote']}\"")
+        where = f["article_title"] or f["article"]
+        if where:
+            click.echo(f"      in: {where}")
     res = data["resolution"]
     if res:
         click.echo(f"  resolution: {res['outcome']} on {res['date'].isoformat()} by {res['recorded_by']}")
@@ -135,6 +138,9 @@ def show_cmd(prediction_id, as_of, as_json):
             click.echo(f"    evidence: {link}")
     for old in data["resolution_history"]:
         click.echo(f"  earlier resolution: {old['outcome']} on {old['date'].isoformat()} (replaced {old['superseded_at']:%Y-%m-%d})")
+    if not data["events"]:
+        click.echo("  events:   none of its own (an import logs one event for the whole import)")
+        return
     click.echo("  events:")
     for e in data["events"]:
         click.echo(f"    {e['at']:%Y-%m-%d %H:%M} {e['actor']}: {e['action']}")
