@@ -324,6 +324,47 @@ def withdraw_forecast(session: Session, *, actor: str, now: datetime, prediction
     return result.rowcount
 
 
+def correct_forecast(
+    session: Session,
+    *,
+    actor: str,
+    now: datetime,
+    prediction_id: str,
+    source: str,
+    probability: float,
+    probability_kind: str,
+    probability_text: str | None = None,
+    stated: date | None = None,
+    quote: str | None = None,
+) -> Forecast:
+    """Fix a mistyped forecast in place: the source's latest forecast on the prediction.
+
+    Unlike `add_forecast` (an update: the source changed its mind) this rewrites the entry;
+    the event log keeps the old values.
+    """
+    require_prediction(session, prediction_id)
+    src = require_source(session, source)
+    forecast = session.execute(
+        select(Forecast)
+        .where(Forecast.prediction_id == prediction_id, Forecast.source_id == src.id, Forecast.withdrawn_at.is_(None))
+        .order_by(Forecast.stated.desc(), Forecast.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if forecast is None:
+        raise NotFound(f"{source!r} has no forecast on {prediction_id!r} to correct: add one with `predtrack forecast`")
+    old = {"probability": forecast.probability, "kind": forecast.probability_kind, "stated": forecast.stated, "quote": forecast.quote}
+    forecast.probability = check_probability(probability)
+    forecast.probability_kind = probability_kind
+    forecast.probability_text = probability_text
+    if stated is not None:
+        forecast.stated = stated
+    if quote is not None:
+        forecast.quote = quote
+    new = {"probability": forecast.probability, "kind": forecast.probability_kind, "stated": forecast.stated, "quote": forecast.quote}
+    log_event(session, actor, "correct", prediction_id, {"source": src.name, "old": old, "new": new}, now)
+    return forecast
+
+
 def resolve(
     session: Session,
     *,

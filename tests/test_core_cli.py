@@ -262,3 +262,18 @@ def test_show_unknown_id_is_one_line(run_cli):
     result = run_cli("show", "missing")
     assert result.exit_code == 1
     assert result.output == "Error: unknown prediction id 'missing': see `predtrack list --status all` for the ids\n"
+
+
+def test_forecast_correct_fixes_a_typo_in_place_and_logs_the_old_value(run_cli):
+    pid = add(run_cli, "Typo ships", "-p", "0.07", "--stated", "2026-04-01")
+    result = run_cli("forecast", pid, "--by", "Jane Doe", "-p", "0.7", "--correct")
+    assert result.exit_code == 0, result.output
+    data = show(run_cli, pid)
+    assert [(f["source"], f["probability"], f["stated"]) for f in data["forecasts"]] == [("Jane Doe", 0.7, "2026-04-01")]
+    correction = data["events"][-1]
+    assert correction["action"] == "correct"
+    assert correction["details"]["old"]["probability"] == 0.07 and correction["details"]["new"]["probability"] == 0.7
+    missing = run_cli("forecast", pid, "--by", "Nobody", "-p", "0.5", "--correct")
+    assert missing.exit_code == 1 and "unknown source 'Nobody'" in missing.output
+    assert run_cli("forecast", pid, "--by", "Jane Doe", "-p", "7", "--correct").exit_code == 1
+    assert show(run_cli, pid)["forecasts"][0]["probability"] == 0.7

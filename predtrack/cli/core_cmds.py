@@ -185,28 +185,40 @@ def add_cmd(claim, source, deadline, owner, stated, probability, criteria, quote
 @click.option("--stated", metavar="DATE", help="When it was stated (default today).")
 @click.option("--quote", metavar="TEXT", help="The words as stated.")
 @click.option("--article", "article_url", metavar="URL", help="Where it was stated.")
-@click.option("--withdraw", is_flag=True, help="Withdraw this source's forecasts on the prediction (a mistyped entry).")
+@click.option("--correct", is_flag=True, help="Fix this source's latest forecast in place (a typo), instead of adding an update.")
+@click.option("--withdraw", is_flag=True, help="Withdraw this source's forecasts on the prediction (entered by mistake).")
 @handle_errors
-def forecast_cmd(prediction_id, source, probability, stated, quote, article_url, withdraw):
+def forecast_cmd(prediction_id, source, probability, stated, quote, article_url, correct, withdraw):
     """Add another source's forecast on a prediction, or an update; or withdraw one.
 
     \b
     Example:
       predtrack forecast meta-acquires-a-coding-ai-startup --by "Meta" -p 0.4 --stated 2026-04-10
+      predtrack forecast meta-acquires-a-coding-ai-startup --by "Meta" -p 0.45 --correct
       predtrack forecast meta-acquires-a-coding-ai-startup --by "Meta" --withdraw
     """
     from predtrack import store
 
     settings = settings_from()
     if withdraw:
-        if probability is not None:
-            raise click.UsageError("--withdraw takes no --probability")
+        if probability is not None or correct:
+            raise click.UsageError("--withdraw takes no --probability or --correct")
         with session_scope(write=True) as session:
             n = store.withdraw_forecast(session, actor=settings.user_name, now=_now(), prediction_id=prediction_id, source=source)
         click.echo(f"withdrew {n} forecast{'s' if n != 1 else ''} by {source} on {prediction_id}")
         return
     if probability is None and quote is None:
         raise click.UsageError("give --probability (or --quote to read it from), or --withdraw")
+    if correct:
+        p, kind, words = read_probability_option(probability, settings, quote)
+        with session_scope(write=True) as session:
+            fixed = store.correct_forecast(
+                session, actor=settings.user_name, now=_now(), prediction_id=prediction_id, source=source,
+                probability=p, probability_kind=kind, probability_text=words,
+                stated=parse_date_option(stated, "--stated"), quote=quote,
+            )
+        click.echo(f"{prediction_id}: corrected {source}'s forecast of {fixed.stated.isoformat()} to {p:.0%} ({kind})")
+        return
     stated_on = parse_date_option(stated, "--stated") or date.today()
     p, kind, words = read_probability_option(probability, settings, quote)
     with session_scope(write=True) as session:
