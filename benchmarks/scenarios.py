@@ -41,6 +41,7 @@ class Size:
     repeat_import: int
     warmup: int
     due_db: Spec
+    due_db_backlog: Spec  # the same, with ten times the due predictions: where printing dominates
     score_db: Spec
     import_csv: Spec
     progress_csv: Spec
@@ -57,6 +58,7 @@ SIZES = {
         warmup=1,
         # A long-lived team database: ten years of predictions, nearly all old ones resolved.
         due_db=Spec(1_000_000, sources=10_000, forecasts=1, due=1_000, open_share=0.08, undated_share=0.01),
+        due_db_backlog=Spec(1_000_000, sources=10_000, forecasts=1, due=10_000, open_share=0.08, undated_share=0.01),
         # A public data set: every question resolved, ten forecasters each.
         score_db=Spec(100_000, sources=10_000, forecasts=10, due=0, open_share=0.0, undated_share=0.0),
         import_csv=Spec(250_000, sources=10_000, forecasts=4, due=2_000, open_share=0.1, undated_share=0.0),
@@ -71,6 +73,7 @@ SIZES = {
         repeat_import=1,
         warmup=0,
         due_db=Spec(2_000, sources=50, forecasts=1, due=20, open_share=0.08, undated_share=0.01),
+        due_db_backlog=Spec(2_000, sources=50, forecasts=1, due=200, open_share=0.08, undated_share=0.01),
         score_db=Spec(300, sources=30, forecasts=5, due=0, open_share=0.0, undated_share=0.0),
         import_csv=Spec(500, sources=30, forecasts=4, due=10, open_share=0.1, undated_share=0.0),
         progress_csv=Spec(500, sources=30, forecasts=4, due=10, open_share=0.1, undated_share=0.0),
@@ -238,40 +241,50 @@ def bench_help(ctx: Context) -> None:
 
 
 def bench_due_list(ctx: Context) -> None:
-    spec = ctx.size.due_db
-    big = sqlite_url(ctx.sqlite_db("due", spec))
+    _due_and_list(ctx, "due", ctx.size.due_db, backlog=False)
+    _due_and_list(ctx, "due-backlog", ctx.size.due_db_backlog, backlog=True)
+
+
+def _due_and_list(ctx: Context, label: str, spec: Spec, backlog: bool) -> None:
+    big = sqlite_url(ctx.sqlite_db(label, spec))
     empty = sqlite_url(ctx.sqlite_db("empty", None))
-    outputs = ctx.work_dir / "out"
-    outputs.mkdir(exist_ok=True)
+    outputs = ctx.work_dir / "out" / label
+    outputs.mkdir(parents=True, exist_ok=True)
     commands = {
         "due --json": ["due", "--json", "--as-of", AS_OF],
         "list --status due": ["list", "--status", "due", "--as-of", AS_OF],
     }
     variants = []
-    for label, args in commands.items():
-        slug = label.split()[0]
-        variants.append(ctx.command(f"{label} (big)", *args, db=big, stdout=outputs / f"{slug}-big.txt"))
-        variants.append(ctx.command(f"{label} (empty)", *args, db=empty, stdout=outputs / f"{slug}-empty.txt"))
-    # The same query on the same million rows with (almost) nothing to print: separates the
-    # query's cost from the cost of printing the due rows.
-    earliest = (generate.AS_OF.replace(year=generate.AS_OF.year - 10)).isoformat()
-    quiet = ctx.command("due --json (big, nothing due)", "due", "--json", "--as-of", earliest, db=big, stdout=outputs / "due-quiet.txt")
-    variants.append(quiet)
+    for name, args in commands.items():
+        slug = name.split()[0]
+        variants.append(ctx.command(f"{name} (big)", *args, db=big, stdout=outputs / f"{slug}-big.txt"))
+        variants.append(ctx.command(f"{name} (empty)", *args, db=empty, stdout=outputs / f"{slug}-empty.txt"))
+    quiet = None
+    if not backlog:
+        # The same query on the same million rows with (almost) nothing to print: separates the
+        # query's cost from the cost of printing the due rows.
+        earliest = (generate.AS_OF.replace(year=generate.AS_OF.year - 10)).isoformat()
+        quiet = ctx.command("due --json (big, nothing due)", "due", "--json", "--as-of", earliest, db=big, stdout=outputs / "due-quiet.txt")
+        variants.append(quiet)
     measure(variants, ctx.size.repeat_fast, ctx.size.warmup)
     due_rows = _json_length(outputs / "due-big.txt")
     data = f"{describe(spec)}; {due_rows:,} rows printed" if due_rows is not None else describe(spec)
     breakdown = _due_breakdown(big)
-    for index, label in enumerate(commands):
+    # A backlog ten times the realistic one is there to show where printing takes over: it is
+    # discussed in docs/performance.md, not held to the target.
+    target = "(discussion: printing dominates)" if backlog else "<= 1.5x baseline"
+    suffix = f", {spec.due:,} due" if backlog else ""
+    for index, name in enumerate(commands):
         main, baseline = variants[2 * index], variants[2 * index + 1]
-        row = fill(Row(f"`predtrack {label}`", data, baseline="same command, empty database", target="<= 1.5x baseline"), main, baseline)
+        row = fill(Row(f"`predtrack {name}`{suffix}", data, baseline="same command, empty database", target=target), main, baseline)
         if row.ratio is not None:
-            row.met = row.ratio <= 1.5
-            size = (outputs / f"{label.split()[0]}-big.txt").stat().st_size
+            row.met = None if backlog else row.ratio <= 1.5
+            size = (outputs / f"{name.split()[0]}-big.txt").stat().st_size
             row.note = f"output {size / 1024:,.0f} KiB"
             if index == 0:
                 row.note += f"; in-process: query {breakdown['query'] * 1000:.0f} ms, rows to dicts {breakdown['dicts'] * 1000:.0f} ms, JSON {breakdown['json'] * 1000:.0f} ms"
         ctx.rows.append(row)
-    if quiet.median is not None:
+    if quiet is not None and quiet.median is not None:
         quiet_rows = _json_length(outputs / "due-quiet.txt")
         row = fill(Row("`predtrack due --json`, as of a date when almost nothing is due", f"same {spec.predictions:,} predictions; {quiet_rows:,} rows printed", baseline="`due --json`, empty database", target="(query cost alone)"), quiet, variants[1])
         ctx.rows.append(row)
