@@ -26,3 +26,14 @@ def test_ci_runs_the_readme_test_command_verbatim():
     ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
     assert tests in ci.splitlines()
     assert "PREDTRACK_TEST_POSTGRES_URL" in ci
+
+
+def test_readme_shows_the_real_top_level_help():
+    from click.testing import CliRunner
+
+    from predtrack.cli import cli
+
+    real = CliRunner().invoke(cli, ["--help"], terminal_width=100).output
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    shown = text.split("$ predtrack --help\n", 1)[1].split("```", 1)[0]
+    assert shown == real, "README.md shows an old `predtrack --help`: paste the new output"
