@@ -105,7 +105,11 @@ class PredictionTag(SQLModel, table=True):
 class Forecast(SQLModel, table=True):
     """One source's probability that a prediction resolves YES, stated on a date."""
 
-    __table_args__ = (Index("ix_forecast_prediction_source", "prediction_id", "source_id"),)
+    # Covering: scoring reads every forecast's columns from this index alone, never the table
+    # (migration 0003; 1.38 -> 1.08 s for the score query over a million forecasts on SQLite).
+    __table_args__ = (
+        Index("ix_forecast_prediction_source", "prediction_id", "source_id", "stated", "probability", "withdrawn_at"),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     prediction_id: str = Field(sa_column=Column(String(120), ForeignKey("prediction.id", ondelete="CASCADE"), nullable=False))
@@ -231,3 +235,42 @@ class NagAttempt(SQLModel, table=True):
 
 
 __all__ += ["NagAttempt", "NagOutbox"]
+
+
+# --- Score cache ---
+
+from sqlalchemy import BigInteger  # noqa: E402  (kept with the tables that use it)
+
+
+class DataVersion(SQLModel, table=True):
+    """One row whose `version` database triggers bump on every change to what a score reads.
+
+    The triggers (migration 0003) cover forecast, prediction, prediction_tag, source,
+    source_alias, article and resolution, so no writer (the CLI, a bulk import, direct SQL)
+    can change a score without moving the version.
+    """
+
+    __tablename__ = "data_version"
+
+    id: int = Field(default=1, primary_key=True)
+    version: int = Field(sa_column=Column(BigInteger, nullable=False, default=0))
+
+
+class ScoreCache(SQLModel, table=True):
+    """A computed `predtrack score` result, valid only while `data_version` still holds `version`.
+
+    `key` is a digest of `options`, the canonical text of everything the result depends on
+    (options, as-of date, the scoring code); a digest keeps the primary key short whatever
+    the number of sources named.
+    """
+
+    __tablename__ = "score_cache"
+
+    key: str = Field(sa_column=Column(String(64), primary_key=True))
+    options: str = Field(sa_column=Column(Text, nullable=False))
+    version: int = Field(sa_column=Column(BigInteger, nullable=False))
+    payload: str = Field(sa_column=Column(Text, nullable=False))  # JSON: the score rows
+    created_at: datetime
+
+
+__all__ += ["DataVersion", "ScoreCache"]
