@@ -195,6 +195,60 @@ def track_record(
     return scoring.rank_rows(result)
 
 
+_code_fingerprint: str | None = None
+
+
+def _scoring_code_fingerprint() -> str:
+    """A digest of the code that computes a track record: a changed formula must not reuse old results."""
+    global _code_fingerprint
+    if _code_fingerprint is None:
+        import hashlib
+        import sys
+
+        from predtrack import __version__, score_data
+
+        digest = hashlib.sha256(__version__.encode())
+        for module in (scoring, score_data, sys.modules[__name__]):
+            try:
+                digest.update(Path(module.__file__).read_bytes())
+            except OSError:  # no source beside the bytecode: the version alone has to do
+                pass
+        _code_fingerprint = digest.hexdigest()[:16]
+    return _code_fingerprint
+
+
+def track_record_options(
+    *,
+    as_of: date,
+    by: str = "source",
+    sources: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    consensus: str | None = None,
+    eps: float = scoring.DEFAULT_CLIP,
+    since: date | None = None,
+    until: date | None = None,
+    all_forecasts: bool = False,
+) -> dict:
+    """Everything besides the data that `track_record` with these arguments depends on: the cache key.
+
+    Takes exactly `track_record`'s arguments, so that a new one cannot be forgotten here.
+    Sources and tags keep the order given: two orders are two entries, never a wrong one.
+    """
+    return {
+        "result": "track_record",
+        "code": _scoring_code_fingerprint(),
+        "as_of": as_of.isoformat(),
+        "by": by,
+        "sources": list(sources),
+        "tags": list(tags),
+        "consensus": consensus,
+        "clip": repr(float(eps)),
+        "since": since.isoformat() if since else None,
+        "until": until.isoformat() if until else None,
+        "all_forecasts": bool(all_forecasts),
+    }
+
+
 def score_groupings(
     rows: list[tuple],
     groupings: dict[str, tuple[int | None, Any]],

@@ -43,6 +43,41 @@ def _format_table(rows: list[dict], by: str, with_consensus: bool) -> list[str]:
     return lines
 
 
+def _track_record(arguments: dict, use_cache: bool) -> list[dict]:
+    """The score rows: from the cache when the data has not changed since they were stored.
+
+    The data version and the cached rows are read in the transaction (and on the snapshot)
+    that the computation would read, so a hit is what a recompute would return now. A miss
+    is stored afterwards in a short transaction of its own, under the version read before
+    computing: if the data changed meanwhile, nothing is stored.
+    """
+    import json
+    from datetime import datetime, timezone
+
+    from sqlalchemy.exc import DBAPIError
+
+    from predtrack import reports, score_data
+    from predtrack.cli.common import json_default
+
+    version = payload = None
+    with session_scope() as session:
+        score_data.begin_snapshot(session)
+        if use_cache:
+            key, options = score_data.cache_key(reports.track_record_options(**arguments))
+            version, payload = score_data.cached_score(session, key)
+        if payload is not None:
+            return json.loads(payload)
+        rows = reports.track_record(session, **arguments)
+    if use_cache and version is not None:
+        text = json.dumps(rows, default=json_default, ensure_ascii=False)
+        try:
+            with session_scope() as session:
+                score_data.store_score(session, key, options, version, text, datetime.now(timezone.utc))
+        except DBAPIError:
+            pass  # another writer holds the database: the result stays correct, only uncached
+    return rows
+
+
 @click.command("score")
 @click.option("--by", type=click.Choice(["source", "outlet", "tag", "kind"]), default="source", show_default=True, help="Group forecasts by source, by the article's outlet, by the prediction's tags, or by probability kind (stated/inferred).")
 @click.option("--source", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable); 'consensus' is the virtual consensus source.")
@@ -54,8 +89,9 @@ def _format_table(rows: list[dict], by: str, with_consensus: bool) -> list[str]:
 @click.option("--until", metavar="DATE", help="Only predictions resolved on or before DATE.")
 @click.option("--all-forecasts", is_flag=True, help="Score every forecast stated before the outcome was known, not only each source's latest.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON array of rows.")
+@click.option("--no-cache", "no_cache", is_flag=True, help="Recompute from the forecasts, neither reading nor storing a cached result.")
 @handle_errors
-def score_cmd(by, sources, tags, consensus, clip, as_of, since, until, all_forecasts, as_json):
+def score_cmd(by, sources, tags, consensus, clip, as_of, since, until, all_forecasts, as_json, no_cache):
     """Score each source's resolved forecasts: Brier (0-1 scale), log loss, baseline score.
 
     For each source and prediction the latest forecast stated on or before the day the
@@ -63,11 +99,16 @@ def score_cmd(by, sources, tags, consensus, clip, as_of, since, until, all_forec
     scored; unresolved ones are pending. Rows are ranked by a shrunk Brier, pulled towards
     a coin flip for small n, so one lucky forecast does not top the table.
 
+    A result is cached in the database and reused until anything it depends on changes
+    (database triggers mark every change, whoever makes it): the first run after a change
+    pays the full cost. --no-cache recomputes.
+
     \b
     Example:
       predtrack score
       predtrack score --by outlet --consensus median
       predtrack score --source "Jane Doe" --source consensus --json
+      predtrack score --no-cache
     """
     from predtrack import reports, scoring
 
@@ -77,19 +118,11 @@ def score_cmd(by, sources, tags, consensus, clip, as_of, since, until, all_forec
     if since_day and until_day and since_day > until_day:
         raise InvalidValue("--since", since_day.isoformat(), f"a date on or before --until ({until_day.isoformat()})")
     eps = scoring.DEFAULT_CLIP if clip is None else clip
-    with session_scope() as session:
-        rows = reports.track_record(
-            session,
-            as_of=day,
-            by=by,
-            sources=sources,
-            tags=tags,
-            consensus=consensus,
-            eps=eps,
-            since=since_day,
-            until=until_day,
-            all_forecasts=all_forecasts,
-        )
+    arguments = dict(
+        as_of=day, by=by, sources=sources, tags=tags, consensus=consensus, eps=eps,
+        since=since_day, until=until_day, all_forecasts=all_forecasts,
+    )
+    rows = _track_record(arguments, use_cache=not no_cache)
     if as_json:
         emit_json(rows)
         return
