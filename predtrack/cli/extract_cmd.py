@@ -54,9 +54,11 @@ def extract_cmd(article: str, published_option: str | None, source_option: str |
     if as_json and as_yaml:
         raise click.UsageError("choose one of --json and --yaml")
     from predtrack import extract as ex
+    from predtrack.article_text import read_article
+    from predtrack.extract_draft import draft, render_yaml
 
     published = parse_date_option(published_option, "--published")
-    parsed = ex.read_article(_read_input(article))
+    parsed = read_article(_read_input(article))
     published_from = "--published"
     if published is None:
         if parsed.published is None:
@@ -87,7 +89,7 @@ def extract_cmd(article: str, published_option: str | None, source_option: str |
             "Draft by `predtrack extract`: review every prediction, delete what is not a forecast,\n"
             "check each value marked 'guessed', and write the criteria before `predtrack import`."
         )
-        click.echo(ex.render_yaml(ex.draft(parsed, candidates, published), header=header), nl=False)
+        click.echo(render_yaml(draft(parsed, candidates, published), header=header), nl=False)
         return
     _print_readable(parsed, candidates, published, published_from)
 
