@@ -52,6 +52,7 @@ from predtrack.models import Article, Forecast, Prediction, PredictionTag, Sourc
 # Positions in a counted-forecast row.
 PREDICTION, PROBABILITY, STATUS, OUTCOME, SOURCE, KIND, LATEST, GROUP = range(8)
 GROUPINGS = ("source", "outlet", "tag", "kind")
+SCORED, PENDING, AMBIGUOUS, ANNULLED = "scored", "pending", "ambiguous", "annulled"
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,14 @@ class Selection:
     by: str = "source"
 
 
+def _pending(as_of: date):
+    """Not known by the as-of date: unresolved, or resolved on a later day.
+
+    (A resolution without a date, which the store never writes, counts as known.)
+    """
+    return or_(Prediction.outcome.is_(None), Prediction.resolved_on > as_of)
+
+
 def _counted(selection: Selection, *, updates: bool = True):
     """(outer joins, conditions, status column, latest column, group column) for a selection.
 
@@ -83,19 +92,17 @@ def _counted(selection: Selection, *, updates: bool = True):
     if selection.by not in GROUPINGS:
         raise ValueError(f"unknown grouping {selection.by!r}: expected one of {', '.join(GROUPINGS)}")
     as_of = selection.as_of
-    # Not known by the as-of date: unresolved, or resolved on a later day. (A resolution without
-    # a date, which the store never writes, counts as known.)
-    pending = or_(Prediction.outcome.is_(None), Prediction.resolved_on > as_of)
+    pending = _pending(as_of)
     # Never after the as-of date: resolved_on is used only when it is on or before it.
     cutoff = case(
         (and_(Prediction.outcome.is_not(None), Prediction.resolved_on <= as_of), Prediction.resolved_on),
         else_=literal(as_of),
     )
     status = case(
-        (pending, literal("pending")),
-        (Prediction.outcome_value.is_not(None), literal("scored")),
-        (Prediction.outcome == "annulled", literal("annulled")),
-        else_=literal("ambiguous"),
+        (pending, literal(PENDING)),
+        (Prediction.outcome_value.is_not(None), literal(SCORED)),
+        (Prediction.outcome == "annulled", literal(ANNULLED)),
+        else_=literal(AMBIGUOUS),
     )
     later = aliased(Forecast, name="later")
     superseded = exists().where(
@@ -201,35 +208,59 @@ def counted_forecasts(session: Session, selection: Selection) -> list[tuple]:
 def score_totals(session: Session, selection: Selection, eps: float) -> list[tuple]:
     """Per (group, status): n and the sums `scoring.tally_sums` reads, added up by the database.
 
-    The sums over pending, ambiguous and annulled rows are meaningless (no outcome) and come
-    back as NULL; only n matters for them.
+    The query groups by the group alone and counts each status with a conditional aggregate
+    (FILTER on PostgreSQL, SUM(CASE) elsewhere): grouping by (group, status) made PostgreSQL
+    guess 333,333 groups where there were 20,000, sort instead of hash and spill to disk
+    (859 -> 571 ms on a million forecasts). The sums cover scored rows only; the rows come
+    back per status, as before, with NULL sums for the statuses that are never scored.
     """
-    joins, conditions, status, _latest, group = _counted(selection, updates=has_updates(session))
+    joins, conditions, _status, _latest, group = _counted(selection, updates=has_updates(session))
+    connection = session.connection()
+    filtered = connection.dialect.name == "postgresql"
     p = Forecast.probability
     o = Prediction.outcome_value
     q = case((p < eps, literal(eps)), (p > 1.0 - eps, literal(1.0 - eps)), else_=p)
-    ln = func.ln
+    pending = _pending(selection.as_of)
+    known = not_(pending)
+    by_status = {
+        SCORED: and_(known, o.is_not(None)),
+        PENDING: pending,
+        ANNULLED: and_(known, o.is_(None), Prediction.outcome == "annulled"),
+        AMBIGUOUS: and_(known, o.is_(None), Prediction.outcome != "annulled"),
+    }
+    scored = by_status[SCORED]
+
+    def count_where(condition):
+        return func.count().filter(condition) if filtered else func.sum(case((condition, 1), else_=0))
+
+    def sum_scored(expression):
+        return func.sum(expression).filter(scored) if filtered else func.sum(case((scored, expression)))
+
     query = (
         _from(
             select(
-            group.label("group_key"),
-            status.label("status"),
-            func.count(),
-            func.sum((p - o) * (p - o)),
-            func.sum(o),
-            func.sum(o * o),
-            func.sum(p),
-            func.sum(o * ln(q) + (1.0 - o) * ln(1.0 - q)),
+                group.label("group_key"),
+                *(count_where(condition) for condition in by_status.values()),
+                sum_scored((p - o) * (p - o)),
+                sum_scored(o),
+                sum_scored(o * o),
+                sum_scored(p),
+                sum_scored(o * func.ln(q) + (1.0 - o) * func.ln(1.0 - q)),
             ),
             joins,
         )
         .where(*conditions)
-        # By the output names: the status CASE is then computed once per row, not twice.
-        .group_by("group_key", "status")
+        .group_by(group)
     )
-    connection = session.connection()
     _ensure_ln(connection)
-    return [tuple(row) for row in connection.execute(query)]
+    totals: list[tuple] = []
+    statuses = list(by_status)
+    for row in connection.execute(query):
+        key, counts, sums = row[0], row[1:5], tuple(row[5:])
+        for status, n in zip(statuses, counts):
+            if n:
+                totals.append((key, status, int(n), *(sums if status == SCORED else (None,) * len(sums))))
+    return totals
 
 
 def has_updates(session: Session) -> bool:
