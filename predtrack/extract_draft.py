@@ -3,19 +3,18 @@ its YAML with a comment on every value a person must check before importing it."
 
 from __future__ import annotations
 
-import re
 from datetime import date
 from typing import Any, Iterable
 
+from predtrack.values import slug_words
 from predtrack.article_text import Article
 from predtrack.extract import CLAIM_STOPWORDS, Candidate
 
 
 def slugify(text: str, taken: set[str] | None = None, max_words: int = 7) -> str:
-    """A short id for a drafted claim, unique within `taken`. Not `values.slugify`: that one keeps
-    stopwords and deletes non-ASCII punctuation ("generation—they" -> "generationthey"), so
-    building on it would change the ids drafts get."""
-    words = [w for w in re.findall(r"[a-z0-9]+", text.lower()) if w not in CLAIM_STOPWORDS]
+    """A short id for a drafted claim, unique within `taken`: the words of `values.slug_words`
+    without stopwords, since a draft's claim is often a long sentence."""
+    words = [w for w in slug_words(text) if w not in CLAIM_STOPWORDS]
     slug = "-".join(words[:max_words]) or "forecast"
     if taken is not None:
         base, n = slug, 2

@@ -53,11 +53,20 @@ def check_probability(value: float, field: str = "probability") -> float:
     return float(value)
 
 
+def slug_words(text: str) -> list[str]:
+    """The lower-case ASCII words of `text` for an id: accents folded ("Zürich" -> "zurich"),
+    any other character a separator ("Meta’s AI—soon" -> meta, s, ai, soon)."""
+    kept = []
+    for char in unicodedata.normalize("NFKD", text):
+        if unicodedata.category(char).startswith("M"):
+            continue  # a combining accent: fold it into its letter
+        kept.append(char if char.isascii() else " ")
+    return re.findall(r"[a-z0-9]+", "".join(kept).lower())
+
+
 def slugify(text: str) -> str:
     """A readable id from a claim: 'Meta acquires Replit by Q2 2027' -> 'meta-acquires-replit-by-q2-2027'."""
-    ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
-    words = re.findall(r"[a-z0-9]+", ascii_text)
-    slug = "-".join(words[:SLUG_WORDS])[:80].strip("-")
+    slug = "-".join(slug_words(text)[:SLUG_WORDS])[:80].strip("-")
     return slug or "prediction"
 
 

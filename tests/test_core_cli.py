@@ -277,3 +277,15 @@ def test_forecast_correct_fixes_a_typo_in_place_and_logs_the_old_value(run_cli):
     assert missing.exit_code == 1 and "unknown source 'Nobody'" in missing.output
     assert run_cli("forecast", pid, "--by", "Jane Doe", "-p", "7", "--correct").exit_code == 1
     assert show(run_cli, pid)["forecasts"][0]["probability"] == 0.7
+
+
+@pytest.mark.parametrize(
+    "claim, slug",
+    [
+        ("Meta’s AI—soon ships", "meta-s-ai-soon-ships"),
+        ("Zürich hosts the 2027 Games", "zurich-hosts-the-2027-games"),
+        ("!!!", "prediction"),
+    ],
+)
+def test_generated_ids_fold_accents_and_split_on_punctuation(run_cli, claim, slug):
+    assert add(run_cli, claim, "-p", "0.5") == slug
