@@ -218,3 +218,37 @@ def test_score_answers_while_another_process_holds_the_write_lock(db_url, run_cl
         other_process.close()
     assert cache_rows(db_url) == []
     assert held == score_output(run_cli, "--no-cache")
+
+
+def test_a_change_after_a_rolled_back_savepoint_still_moves_the_version(world, run_cli):
+    """PostgreSQL bumps once per transaction; a bump undone with its savepoint must not count."""
+    from predtrack import db
+
+    before = score_output(run_cli)
+    version = data_version(world)
+    engine = db.create_engine_for(world)
+    with engine.begin() as connection:
+        savepoint = connection.begin_nested()
+        connection.execute(text("UPDATE forecast SET probability = 0.5"))
+        savepoint.rollback()
+        connection.execute(
+            text("UPDATE forecast SET probability = 0.01 WHERE source_id = (SELECT id FROM source WHERE name = 'Bob')")
+        )
+    engine.dispose()
+    assert data_version(world) > version
+    after = score_output(run_cli)
+    assert after == score_output(run_cli, "--no-cache") != before
+
+
+def test_many_statements_in_one_transaction_move_the_version(world, run_cli):
+    from predtrack import db
+
+    before = score_output(run_cli)
+    version = data_version(world)
+    engine = db.create_engine_for(world)
+    with engine.begin() as connection:
+        for probability in (0.11, 0.12, 0.13):
+            connection.execute(text("UPDATE forecast SET probability = :p WHERE prediction_id = 'a'"), {"p": probability})
+    engine.dispose()
+    assert data_version(world) > version
+    assert score_output(run_cli) == score_output(run_cli, "--no-cache") != before

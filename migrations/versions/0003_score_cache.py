@@ -9,8 +9,8 @@ score (`score_cache`, keyed by its options and stored with the version it was co
 is used only while nothing it depends on has changed, whoever the writer: the CLI, a bulk
 import, or SQL typed by hand.
 
-- PostgreSQL: BEFORE ... FOR EACH STATEMENT triggers (INSERT, UPDATE, DELETE, TRUNCATE). A
-  statement trigger costs one row update per statement, not per row. BEFORE, so that a
+- PostgreSQL: BEFORE ... FOR EACH STATEMENT triggers (INSERT, UPDATE, DELETE, TRUNCATE),
+  bumping once per transaction (a transaction-local flag; see the function). BEFORE, so that a
   writing transaction takes the `data_version` row lock before any row lock of a tracked
   table: every writer takes the same lock first, so two writers cannot hold each other's
   rows (no deadlock). The price: transactions that write tracked tables run one after the
@@ -40,6 +40,7 @@ depends_on: Union[str, Sequence[str], None] = None
 TRACKED_TABLES = ("forecast", "prediction", "prediction_tag", "source", "source_alias", "article", "resolution")
 SQLITE_EVENTS = ("insert", "update", "delete")
 PG_FUNCTION = "predtrack_bump_data_version"
+BUMPED_FLAG = "predtrack.data_version_bumped"
 
 COVERING_COLUMNS = ['prediction_id', 'source_id', 'stated', 'probability', 'withdrawn_at']
 OLD_COLUMNS = ['prediction_id', 'source_id']
@@ -73,7 +74,17 @@ def upgrade() -> None:
             f"""
             CREATE FUNCTION {PG_FUNCTION}() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN
-                UPDATE data_version SET version = version + 1;
+                -- Once per transaction: a reader sees all of a transaction or none of it, so
+                -- one bump is enough, and bumping per statement is ruinous. A bulk insert
+                -- through executemany is one statement per row, and every UPDATE of the one
+                -- row in a single transaction leaves a row version that the next UPDATE has
+                -- to step over (none can be pruned before commit): quadratic in the rows.
+                -- The flag is transaction-local (set_config(..., true)) and is undone with a
+                -- rolled-back savepoint, together with the bump it records.
+                IF current_setting('{BUMPED_FLAG}', true) IS DISTINCT FROM 'on' THEN
+                    UPDATE data_version SET version = version + 1;
+                    PERFORM set_config('{BUMPED_FLAG}', 'on', true);
+                END IF;
                 RETURN NULL;
             END
             $$
