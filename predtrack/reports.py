@@ -311,6 +311,109 @@ def _labeler(by: str, names: dict[int, str]):
     return lambda key: _group_label(by, key, names)
 
 
+# --- the score cache (predtrack score) ---------------------------------------------------------
+#
+# Here rather than in score_data: a cache hit then loads neither the models nor the scoring
+# queries, which is a fifth of what a hit costs.
+#
+# A computed score is stored with the data version it was computed at (`data_version`, bumped
+# by database triggers on every change to a table a score reads; migration 0003) and used
+# only while the version has not moved. The version and the cached result are read in the
+# same transaction, on the same snapshot, as the data would be: a hit is exactly what a
+# recompute would return at that moment. The store is a separate short write transaction
+# after the read one has ended; it keeps the result only if the version is still the one
+# the result was computed at.
+
+CACHE_ROWS = 32  # results kept at most (one per combination of options in use)
+CACHE_LOCK_WAIT_MS = 200  # a cache write never waits longer than this for a busy writer
+
+
+def cache_key(options: dict) -> tuple[str, str]:
+    """(key, canonical options text): the key is the SHA-256 of the canonical JSON of `options`."""
+    import hashlib
+    import json
+
+    canonical = json.dumps(options, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest(), canonical
+
+
+def begin_snapshot(session) -> None:
+    """Make every read of this session's transaction see one snapshot of the database.
+
+    Call first, before the session reads anything. SQLite already reads one snapshot per
+    transaction (WAL, from the first SELECT on); PostgreSQL's default READ COMMITTED takes a
+    fresh one per statement, so ask for REPEATABLE READ there.
+    """
+    if session.get_bind().dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
+def cached_score(session, key: str) -> tuple[int | None, str | None]:
+    """(the current data version, the cached payload for `key` at that version or None).
+
+    The version is None when the database has no version row (then nothing is cached).
+    """
+    from sqlalchemy import text
+
+    row = session.connection().execute(
+        text(
+            "SELECT d.version, c.payload FROM data_version d "
+            "LEFT JOIN score_cache c ON c.key = :key AND c.version = d.version WHERE d.id = 1"
+        ),
+        {"key": key},
+    ).first()
+    if row is None:
+        return None, None
+    return int(row[0]), row[1]
+
+
+def store_score(session, key: str, options: str, version: int, payload: str, now) -> bool:
+    """Keep `payload` for `key` if the data is still at `version`; drop every older entry; cap the rows.
+
+    Meant for a session of its own, after the reading transaction has ended. Waits at most
+    CACHE_LOCK_WAIT_MS for another writer (a long import holds the lock for its whole run);
+    raises the database's error then, which the caller may ignore: a cache is optional.
+    Returns whether the payload was stored.
+    """
+    from predtrack import db
+
+    connection = session.connection()
+    sqlite = connection.dialect.name == "sqlite"
+    if sqlite:
+        # The driver's connection, so that the usual timeout comes back even after an error.
+        driver = connection.connection.driver_connection
+        driver.execute(f"PRAGMA busy_timeout = {CACHE_LOCK_WAIT_MS}")
+    else:
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = '{CACHE_LOCK_WAIT_MS}ms'")
+    try:
+        return _store(connection, key, options, version, payload, now)
+    finally:
+        if sqlite:
+            driver.execute(f"PRAGMA busy_timeout = {db.SQLITE_BUSY_TIMEOUT_MS}")
+
+
+def _store(connection, key: str, options: str, version: int, payload: str, now) -> bool:
+    from sqlalchemy import DateTime, bindparam, text
+
+    current = "(SELECT version FROM data_version WHERE id = 1)"
+    # The first statement writes, so that on SQLite the transaction takes the write lock at once.
+    connection.execute(text(f"DELETE FROM score_cache WHERE version <> {current} OR key = :key"), {"key": key})
+    stored = connection.execute(
+        text(
+            "INSERT INTO score_cache (key, options, version, payload, created_at) "
+            "SELECT :key, :options, :version, :payload, :now FROM data_version WHERE id = 1 AND version = :version "
+            "ON CONFLICT (key) DO UPDATE SET options = excluded.options, version = excluded.version, "
+            "payload = excluded.payload, created_at = excluded.created_at"
+        ).bindparams(bindparam("now", type_=DateTime(timezone=True))),
+        {"key": key, "options": options, "version": version, "payload": payload, "now": now},
+    ).rowcount
+    connection.execute(
+        text("DELETE FROM score_cache WHERE key NOT IN (SELECT key FROM score_cache ORDER BY created_at DESC, key LIMIT :cap)"),
+        {"cap": CACHE_ROWS},
+    )
+    return bool(stored)
+
+
 # --- the review report: gathering --------------------------------------------------------------
 
 

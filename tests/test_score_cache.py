@@ -176,11 +176,11 @@ def test_cache_key_covers_every_argument_of_the_computation():
 
 
 def test_the_cache_stays_small(world, run_cli):
-    from predtrack import score_data
+    from predtrack import reports
 
-    for day in range(1, score_data.CACHE_ROWS + 9):
+    for day in range(1, reports.CACHE_ROWS + 9):
         ok(run_cli, "score", "--as-of", f"2026-{7 + day // 28:02d}-{day % 28 + 1:02d}", "--json")
-    assert len(cache_rows(world)) == score_data.CACHE_ROWS
+    assert len(cache_rows(world)) == reports.CACHE_ROWS
     ok(run_cli, "forecast", "c", "--by", "Bob", "-p", "0.5", "--stated", "2026-03-01")
     score_output(run_cli)
     # Entries of an older data version can never be used again: they are gone.
@@ -188,16 +188,16 @@ def test_the_cache_stays_small(world, run_cli):
 
 
 def test_a_result_computed_before_a_change_is_not_stored(world, run_cli):
-    from predtrack import db, score_data
+    from predtrack import db, reports
 
     engine = db.engine_for(world)
-    key, options = score_data.cache_key({"test": "stale"})
+    key, options = reports.cache_key({"test": "stale"})
     with db.session(engine) as session:
-        version, payload = score_data.cached_score(session, key)
+        version, payload = reports.cached_score(session, key)
     assert payload is None
     ok(run_cli, "forecast", "c", "--by", "Bob", "-p", "0.5", "--stated", "2026-03-01")  # the data moves on
     with db.session(engine) as session:
-        stored = score_data.store_score(session, key, options, version, "[]", datetime.now(timezone.utc))
+        stored = reports.store_score(session, key, options, version, "[]", datetime.now(timezone.utc))
     assert not stored
     assert cache_rows(world) == []
 
