@@ -179,6 +179,18 @@ def _check_claim(claim: str | None) -> str:
     return claim
 
 
+def earliest_stated(session: Session, prediction_id: str) -> date | None:
+    """The date of the prediction's first (non-withdrawn) forecast: what deadline phrases count from."""
+    return session.execute(
+        select(func.min(Forecast.stated)).where(Forecast.prediction_id == prediction_id, Forecast.withdrawn_at.is_(None))
+    ).scalar_one_or_none()
+
+
+def _check_stated(stated: date, today: date | None) -> None:
+    if today is not None and stated > today:
+        raise InvalidValue("stated date", stated.isoformat(), f"a date on or before today ({today.isoformat()})")
+
+
 def _check_deadline(deadline: date | None, stated: date | None) -> None:
     if deadline is not None and stated is not None and deadline < stated:
         raise InvalidValue("deadline", deadline.isoformat(), f"a date on or after the stated date {stated.isoformat()}")
@@ -215,10 +227,12 @@ def add_prediction(
     tags: Iterable[str] = (),
     owner: str | None = None,
     prediction_id: str | None = None,
+    today: date | None = None,
 ) -> Prediction:
     """A new prediction and its first forecast. Raises AlreadyExists for a taken id."""
     claim = _check_claim(claim)
     check_probability(probability)
+    _check_stated(stated, today)
     _check_deadline(deadline, stated)
     if prediction_id is not None:
         check_id(prediction_id)
@@ -268,6 +282,18 @@ def _new_forecast(session, now, prediction_id, source_name, probability, kind, t
     if kind not in ("stated", "inferred"):
         raise InvalidValue("probability kind", kind, "stated or inferred")
     source = get_or_create_source(session, source_name, now)
+    same_day = session.execute(
+        select(Forecast.id).where(
+            Forecast.prediction_id == prediction_id, Forecast.source_id == source.id,
+            Forecast.stated == stated, Forecast.withdrawn_at.is_(None),
+        )
+    ).first()
+    if same_day is not None:
+        # One forecast per source and day: that is its identity in predictions files and imports.
+        raise Conflict(
+            f"{source.name!r} already has a forecast on {prediction_id!r} stated {stated.isoformat()}: "
+            "fix it with `predtrack forecast ID --by SOURCE -p P --correct`, or give another --stated date"
+        )
     forecast = Forecast(
         prediction_id=prediction_id,
         source_id=source.id,
@@ -297,11 +323,13 @@ def add_forecast(
     probability_text: str | None = None,
     quote: str | None = None,
     article_url: str | None = None,
+    today: date | None = None,
 ) -> Forecast:
     """Another forecast on a prediction: a second source, or an update by the same source.
 
     A forecast stated after the outcome became known is stored but never scored.
     """
+    _check_stated(stated, today)
     prediction = require_prediction(session, prediction_id)
     article = get_or_create_article(session, article_url)
     forecast = _new_forecast(session, now, prediction.id, source, probability, probability_kind, probability_text, stated, quote, article)
@@ -336,12 +364,15 @@ def correct_forecast(
     probability_text: str | None = None,
     stated: date | None = None,
     quote: str | None = None,
+    today: date | None = None,
 ) -> Forecast:
     """Fix a mistyped forecast in place: the source's latest forecast on the prediction.
 
     Unlike `add_forecast` (an update: the source changed its mind) this rewrites the entry;
     the event log keeps the old values.
     """
+    if stated is not None:
+        _check_stated(stated, today)
     require_prediction(session, prediction_id)
     src = require_source(session, source)
     forecast = session.execute(
@@ -478,14 +509,13 @@ def edit_prediction(
         if claim != prediction.claim:
             changes["claim"] = {"old": prediction.claim, "new": claim}
             prediction.claim = claim
-    if criteria is not None and criteria != prediction.criteria:
-        changes["criteria"] = {"old": prediction.criteria, "new": criteria}
-        prediction.criteria = criteria
+    if criteria is not None:
+        cleaned_criteria = criteria.strip() or None  # '' clears the criteria, as with add
+        if cleaned_criteria != prediction.criteria:
+            changes["criteria"] = {"old": prediction.criteria, "new": cleaned_criteria}
+            prediction.criteria = cleaned_criteria
     if deadline is not _UNSET and (deadline != prediction.deadline or deadline_text != prediction.deadline_text):
-        earliest_stated = session.execute(
-            select(func.min(Forecast.stated)).where(Forecast.prediction_id == prediction_id)
-        ).scalar_one_or_none()
-        _check_deadline(deadline, earliest_stated)
+        _check_deadline(deadline, earliest_stated(session, prediction_id))
         changes["deadline"] = {"old": prediction.deadline, "new": deadline, "old_text": prediction.deadline_text, "new_text": deadline_text}
         if deadline != prediction.deadline:
             prediction.nag_series += 1

@@ -239,14 +239,14 @@ def test_delete_removes_the_prediction_and_the_event_log_keeps_it(run_cli, backe
 
 def test_sources_rename_merge_and_organisation(run_cli):
     pid = add(run_cli, "P ships", "-p", "0.5")
-    run_cli("forecast", pid, "--by", "Meta Platforms", "-p", "0.6")
-    run_cli("forecast", pid, "--by", "Meta", "-p", "0.7")
+    assert run_cli("forecast", pid, "--by", "Meta Platforms", "-p", "0.6", "--stated", "2026-01-01").exit_code == 0
+    assert run_cli("forecast", pid, "--by", "Meta", "-p", "0.7", "--stated", "2026-01-02").exit_code == 0
     assert run_cli("sources", "merge", "Meta Platforms", "Meta").exit_code == 0
     rows = {r["name"]: r for r in json.loads(run_cli("sources", "--json").output)}
     assert set(rows) == {"Jane Doe", "Meta"}
     assert rows["Meta"]["aliases"] == ["Meta Platforms"] and rows["Meta"]["forecasts"] == 2
     # The alias still finds the source.
-    assert run_cli("forecast", pid, "--by", "Meta Platforms", "-p", "0.65").exit_code == 0
+    assert run_cli("forecast", pid, "--by", "Meta Platforms", "-p", "0.65", "--stated", "2026-01-03").exit_code == 0
     assert json.loads(run_cli("sources", "--json").output)[1]["forecasts"] == 3
     assert run_cli("sources", "rename", "Jane Doe", "Jane Q. Doe").exit_code == 0
     assert run_cli("sources", "set", "Jane Q. Doe", "--organisation", "Meta", "--kind", "person").exit_code == 0
@@ -289,3 +289,29 @@ def test_forecast_correct_fixes_a_typo_in_place_and_logs_the_old_value(run_cli):
 )
 def test_generated_ids_fold_accents_and_split_on_punctuation(run_cli, claim, slug):
     assert add(run_cli, claim, "-p", "0.5") == slug
+
+
+def test_a_second_forecast_by_the_same_source_on_the_same_day_is_refused(run_cli):
+    pid = add(run_cli, "Twice ships", "-p", "0.5", "--stated", "2026-04-01")
+    again = run_cli("forecast", pid, "--by", "Jane Doe", "-p", "0.6", "--stated", "2026-04-01")
+    assert again.exit_code == 1
+    assert "already has a forecast" in again.output and "--correct" in again.output
+    assert run_cli("forecast", pid, "--by", "Jane Doe", "-p", "0.6", "--stated", "2026-04-02").exit_code == 0
+    assert [f["probability"] for f in show(run_cli, pid)["forecasts"]] == [0.5, 0.6]
+
+
+def test_a_stated_date_in_the_future_is_refused(run_cli):
+    future = (TODAY + timedelta(days=30)).isoformat()
+    result = run_cli("add", "Later", "--by", "A", "-p", "0.5", "--stated", future)
+    assert result.exit_code == 1 and "stated date" in result.output and "on or before today" in result.output
+    pid = add(run_cli, "Now", "-p", "0.5")
+    assert run_cli("forecast", pid, "--by", "B", "-p", "0.4", "--stated", future).exit_code == 1
+    assert run_cli("forecast", pid, "--by", "Jane Doe", "-p", "0.4", "--stated", future, "--correct").exit_code == 1
+    assert len(show(run_cli, pid)["forecasts"]) == 1
+    assert json.loads(run_cli("list", "--status", "all", "--json").output)[0]["id"] == pid
+
+
+def test_edit_with_empty_criteria_clears_them(run_cli):
+    pid = add(run_cli, "Criteria ships", "-p", "0.5", "--criteria", "GA in the US")
+    assert run_cli("edit", pid, "--criteria", "  ").exit_code == 0
+    assert show(run_cli, pid)["criteria"] is None

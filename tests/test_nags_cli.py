@@ -190,3 +190,20 @@ def test_docs_show_the_real_nag_help():
     # Width 78 is what click uses in an 80-column terminal.
     real = CliRunner().invoke(cli, ["nag", "--help"], prog_name="predtrack", terminal_width=78).output
     assert shown == real, "docs/nags.md shows an old `predtrack nag --help`: paste the new one"
+
+
+def test_stdout_digest_lists_each_forecast_on_its_own_line(tmp_path):
+    from click.testing import CliRunner
+
+    from predtrack.cli import cli
+
+    runner = CliRunner()
+    assert runner.invoke(cli, ["add", "Two voices", "--by", "Alpha", "-p", "0.7", "--stated", "2026-01-01",
+                               "--deadline", "2026-06-30", "--id", "two-voices"]).exit_code == 0
+    assert runner.invoke(cli, ["forecast", "two-voices", "--by", "Beta", "-p", "0.2", "--stated", "2026-01-02"]).exit_code == 0
+    result = runner.invoke(cli, ["nag", "--dry-run", "--channel", "stdout", "--as-of", "2026-11-25T12:00:00+00:00"])
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    alpha = next(i for i, line in enumerate(lines) if "Alpha" in line)
+    assert "Beta" not in lines[alpha]
+    assert "Beta" in lines[alpha + 1]

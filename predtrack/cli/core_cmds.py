@@ -170,6 +170,7 @@ def add_cmd(claim, source, deadline, owner, stated, probability, criteria, quote
             tags=tags,
             owner=owner,
             prediction_id=prediction_id,
+            today=today,
         )
         data = store.prediction_dict(session, prediction, today) if as_json else None
     if as_json:
@@ -215,7 +216,7 @@ def forecast_cmd(prediction_id, source, probability, stated, quote, article_url,
             fixed = store.correct_forecast(
                 session, actor=settings.user_name, now=_now(), prediction_id=prediction_id, source=source,
                 probability=p, probability_kind=kind, probability_text=words,
-                stated=parse_date_option(stated, "--stated"), quote=quote,
+                stated=parse_date_option(stated, "--stated"), quote=quote, today=date.today(),
             )
         click.echo(f"{prediction_id}: corrected {source}'s forecast of {fixed.stated.isoformat()} to {p:.0%} ({kind})")
         return
@@ -234,6 +235,7 @@ def forecast_cmd(prediction_id, source, probability, stated, quote, article_url,
             stated=stated_on,
             quote=quote,
             article_url=article_url,
+            today=date.today(),
         )
     click.echo(f"{prediction_id}: {source} {p:.0%} ({kind}) on {stated_on.isoformat()}")
 
@@ -310,7 +312,6 @@ def edit_cmd(prediction_id, claim, deadline, criteria, tags, owner):
       predtrack edit muse-spark-reaches-whatsapp --deadline 2026-06-30 --owner jane@example.org
     """
     from predtrack import store
-    from predtrack.models import Forecast
 
     settings = settings_from()
     kwargs: dict = {}
@@ -324,9 +325,7 @@ def edit_cmd(prediction_id, claim, deadline, criteria, tags, owner):
         kwargs["owner"] = owner.strip() or None
     with session_scope(write=True) as session:
         if deadline is not None:
-            from sqlalchemy import func, select
-
-            stated = session.execute(select(func.min(Forecast.stated)).where(Forecast.prediction_id == prediction_id)).scalar_one_or_none() or date.today()
+            stated = store.earliest_stated(session, prediction_id) or date.today()
             if deadline.strip().lower() in ("none", ""):
                 kwargs.update(deadline=None, deadline_text=None, deadline_vague=False)
             else:

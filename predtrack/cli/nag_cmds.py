@@ -120,14 +120,12 @@ def nags_cmd(limit, prediction_id, as_json):
       predtrack nags
       predtrack nags --prediction meta-acquires-a-coding-ai-startup --json
     """
-    from predtrack import nags
-    from predtrack.errors import NotFound
-    from predtrack.models import Prediction
+    from predtrack import nags, store
 
     settings = settings_from()
     with session_scope() as session:
-        if prediction_id is not None and session.get(Prediction, prediction_id) is None:
-            raise NotFound(f"unknown prediction id {prediction_id!r}: see `predtrack list --status all` for the ids")
+        if prediction_id is not None:
+            store.require_prediction(session, prediction_id)
         data = nags.history(session, limit=limit, prediction_id=prediction_id)
     if as_json:
         emit_json(data)

@@ -110,7 +110,7 @@ def score_cmd(by, sources, tags, consensus, clip, as_of, since, until, all_forec
       predtrack score --source "Jane Doe" --source consensus --json
       predtrack score --no-cache
     """
-    from predtrack import reports, scoring
+    from predtrack import scoring
 
     day = parse_date_option(as_of, "--as-of") or date.today()
     since_day = parse_date_option(since, "--since")
