@@ -173,7 +173,7 @@ _ODDS_RE = _LazyPattern(
     rf"""(?<![\w-])(?:odds\s+(?:of\s+|are\s+|at\s+)?)?(?P<a>\d+|{_WORD_NUMBER})\s*(?:to|-|:)\s*(?P<b>\d+|{_WORD_NUMBER})
     (?:\s+odds)?\s+(?P<dir>against|on|in\s+favou?r)(?![\w-])""", re.I | re.X)
 # "Meta acquires Replit by Q2 2027 (70%)" or "...: 70%" at the very end of a forecast line.
-_TRAILING_RE = _LazyPattern(rf"(?:\(\s*(?P<p1>\d{{1,3}}(?:\.\d+)?)\s?%\s*(?:confidence|confident|likely|chance|probability)?\s*\)|[:\-–—]\s*(?P<p2>\d{{1,3}}(?:\.\d+)?)\s?%)\s*[.!]?\s*$", re.I)
+_TRAILING_RE = _LazyPattern(r"(?:\(\s*(?P<p1>\d{1,3}(?:\.\d+)?)\s?%\s*(?:confidence|confident|likely|chance|probability)?\s*\)|[:\-–—]\s*(?P<p2>\d{1,3}(?:\.\d+)?)\s?%)\s*[.!]?\s*$", re.I)
 _FUTURE_HINT_RE = _LazyPattern(r"\b(?:will|won't|would|by|before|within|until|expect\w*|going\s+to|predict\w*|forecast\w*)\b", re.I)
 
 
