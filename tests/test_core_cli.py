@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
 pytestmark = pytest.mark.usefixtures("backend_url")
 
-TODAY = date.today()
+TODAY = datetime.now(timezone.utc).date()  # the test config names no [nag] timezone: UTC, whatever the machine's
 
 
 def add(run_cli, claim="Meta acquires a coding-focused AI startup", *extra):

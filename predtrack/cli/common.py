@@ -11,8 +11,9 @@ import functools
 import json
 import sys
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterator
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -61,6 +62,22 @@ def session_scope(ctx: click.Context | None = None, write: bool = False) -> Iter
         yield session
 
 
+def now() -> datetime:
+    """This moment as an aware UTC datetime: the one clock every command reads."""
+    return datetime.now(timezone.utc)
+
+
+def today(settings) -> date:
+    """Today's date in `[nag] timezone` at now().
+
+    Deadlines, stated and resolution dates are judged in the configured timezone (DESIGN.md),
+    not in the machine's: on a server that runs in UTC, a team in Berlin would otherwise
+    start each day an hour late, seeing deadlines fall due late and a forecast stated just
+    after midnight refused as "in the future".
+    """
+    return now().astimezone(ZoneInfo(settings.nag.timezone)).date()
+
+
 def fail(message: str) -> None:
     raise click.ClickException(message)
 
@@ -103,12 +120,16 @@ def emit_json(data: Any) -> None:
 
 
 def parse_date_option(value: str | None, field_name: str) -> date | None:
-    """An ISO date from a flag; `today` is accepted. Raise a clear ClickException otherwise."""
+    """An ISO date from a flag; `today` is accepted. Raise a clear ClickException otherwise.
+
+    `today` is today in the configured timezone, the same day a command uses when the flag
+    is left out, so `--as-of today` and no `--as-of` never disagree.
+    """
     if value is None:
         return None
     text = value.strip()
     if text.lower() == "today":
-        return date.today()
+        return today(settings_from())
     try:
         return date.fromisoformat(text)
     except ValueError:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date
 from pathlib import Path
 
 import click
 
-from predtrack.cli.common import emit_json, handle_errors, parse_date_option, session_scope, settings_from
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc)
+from predtrack.cli.common import emit_json, handle_errors, now, parse_date_option, session_scope, settings_from, today
 
 
 def read_deadline_option(value: str | None, stated: date, settings) -> tuple[date | None, str | None, bool]:
@@ -146,15 +142,15 @@ def add_cmd(claim, source, deadline, owner, stated, probability, criteria, quote
     from predtrack import store
 
     settings = settings_from()
-    today = date.today()
-    stated_on = parse_date_option(stated, "--stated") or today
+    local_today = today(settings)
+    stated_on = parse_date_option(stated, "--stated") or local_today
     deadline_date, deadline_text, vague = read_deadline_option(deadline, stated_on, settings)
     p, kind, words = read_probability_option(probability, settings, quote)
     with session_scope(write=True) as session:
         prediction = store.add_prediction(
             session,
             actor=settings.user_name,
-            now=_now(),
+            now=now(),
             claim=claim,
             source=source,
             probability=p,
@@ -170,9 +166,9 @@ def add_cmd(claim, source, deadline, owner, stated, probability, criteria, quote
             tags=tags,
             owner=owner,
             prediction_id=prediction_id,
-            today=today,
+            today=local_today,
         )
-        data = store.prediction_dict(session, prediction, today) if as_json else None
+        data = store.prediction_dict(session, prediction, local_today) if as_json else None
     if as_json:
         emit_json(data)
     else:
@@ -205,7 +201,7 @@ def forecast_cmd(prediction_id, source, probability, stated, quote, article_url,
         if probability is not None or correct:
             raise click.UsageError("--withdraw takes no --probability or --correct")
         with session_scope(write=True) as session:
-            n = store.withdraw_forecast(session, actor=settings.user_name, now=_now(), prediction_id=prediction_id, source=source)
+            n = store.withdraw_forecast(session, actor=settings.user_name, now=now(), prediction_id=prediction_id, source=source)
         click.echo(f"withdrew {n} forecast{'s' if n != 1 else ''} by {source} on {prediction_id}")
         return
     if probability is None and quote is None:
@@ -214,19 +210,20 @@ def forecast_cmd(prediction_id, source, probability, stated, quote, article_url,
         p, kind, words = read_probability_option(probability, settings, quote)
         with session_scope(write=True) as session:
             fixed = store.correct_forecast(
-                session, actor=settings.user_name, now=_now(), prediction_id=prediction_id, source=source,
+                session, actor=settings.user_name, now=now(), prediction_id=prediction_id, source=source,
                 probability=p, probability_kind=kind, probability_text=words,
-                stated=parse_date_option(stated, "--stated"), quote=quote, today=date.today(),
+                stated=parse_date_option(stated, "--stated"), quote=quote, today=today(settings),
             )
         click.echo(f"{prediction_id}: corrected {source}'s forecast of {fixed.stated.isoformat()} to {p:.0%} ({kind})")
         return
-    stated_on = parse_date_option(stated, "--stated") or date.today()
+    local_today = today(settings)
+    stated_on = parse_date_option(stated, "--stated") or local_today
     p, kind, words = read_probability_option(probability, settings, quote)
     with session_scope(write=True) as session:
         store.add_forecast(
             session,
             actor=settings.user_name,
-            now=_now(),
+            now=now(),
             prediction_id=prediction_id,
             source=source,
             probability=p,
@@ -235,7 +232,7 @@ def forecast_cmd(prediction_id, source, probability, stated, quote, article_url,
             stated=stated_on,
             quote=quote,
             article_url=article_url,
-            today=date.today(),
+            today=local_today,
         )
     click.echo(f"{prediction_id}: {source} {p:.0%} ({kind}) on {stated_on.isoformat()}")
 
@@ -260,17 +257,17 @@ def resolve_cmd(prediction_id, outcome, on, note, evidence, by, force):
     from predtrack import store
 
     settings = settings_from()
-    today = date.today()
-    resolved_on = parse_date_option(on, "--on") or today
+    local_today = today(settings)
+    resolved_on = parse_date_option(on, "--on") or local_today
     with session_scope(write=True) as session:
         resolution = store.resolve(
             session,
             actor=by or settings.user_name,
-            now=_now(),
+            now=now(),
             prediction_id=prediction_id,
             outcome=outcome,
             resolved_on=resolved_on,
-            today=today,
+            today=local_today,
             note=note,
             evidence=evidence,
             force=force,
@@ -292,7 +289,7 @@ def unresolve_cmd(prediction_id):
 
     settings = settings_from()
     with session_scope(write=True) as session:
-        store.unresolve(session, actor=settings.user_name, now=_now(), prediction_id=prediction_id)
+        store.unresolve(session, actor=settings.user_name, now=now(), prediction_id=prediction_id)
     click.echo(f"{prediction_id}: unresolved")
 
 
@@ -325,7 +322,7 @@ def edit_cmd(prediction_id, claim, deadline, criteria, tags, owner):
         kwargs["owner"] = owner.strip() or None
     with session_scope(write=True) as session:
         if deadline is not None:
-            stated = store.earliest_stated(session, prediction_id) or date.today()
+            stated = store.earliest_stated(session, prediction_id) or today(settings)
             if deadline.strip().lower() in ("none", ""):
                 kwargs.update(deadline=None, deadline_text=None, deadline_vague=False)
             else:
@@ -333,7 +330,7 @@ def edit_cmd(prediction_id, claim, deadline, criteria, tags, owner):
                 kwargs.update(deadline=d, deadline_text=text, deadline_vague=vague)
         if not kwargs:
             raise click.UsageError("nothing to change: give --claim, --deadline, --criteria, --tag or --owner")
-        changes = store.edit_prediction(session, actor=settings.user_name, now=_now(), prediction_id=prediction_id, **kwargs)
+        changes = store.edit_prediction(session, actor=settings.user_name, now=now(), prediction_id=prediction_id, **kwargs)
     if changes:
         click.echo(f"{prediction_id}: changed {', '.join(sorted(changes))}")
     else:
@@ -354,7 +351,7 @@ def delete_cmd(prediction_id, confirmed):
     from predtrack import store
 
     settings = settings_from()
-    today = date.today()
+    local_today = today(settings)
     if not confirmed:
         import sys
 
@@ -363,7 +360,7 @@ def delete_cmd(prediction_id, confirmed):
         click.confirm(f"Delete {prediction_id} and its forecasts?", abort=True)
     with session_scope(write=True) as session:
         prediction = store.require_prediction(session, prediction_id)
-        snapshot = store.prediction_dict(session, prediction, today, detail=True)
+        snapshot = store.prediction_dict(session, prediction, local_today, detail=True)
         snapshot.pop("events", None)
-        store.delete_prediction(session, actor=settings.user_name, now=_now(), prediction_id=prediction_id, snapshot=snapshot)
+        store.delete_prediction(session, actor=settings.user_name, now=now(), prediction_id=prediction_id, snapshot=snapshot)
     click.echo(f"deleted {prediction_id}")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from predtrack.cli.common import emit_json, handle_errors, session_scope, settings_from
+from predtrack.cli.common import emit_json, handle_errors, now, session_scope, settings_from, today
 from predtrack.errors import FileErrors
 
 
@@ -93,15 +93,13 @@ def import_cmd(paths: tuple[str, ...], dry_run: bool, force: bool, as_json: bool
       predtrack import forecasts.csv --dry-run
       predtrack import predictions/ --force
     """
-    from datetime import date, datetime, timezone
-
     from predtrack.importer import import_paths
 
     settings = settings_from()
     try:
         with session_scope(write=True) as session:
             summary = import_paths(
-                session, paths, actor=settings.user_name, now=datetime.now(timezone.utc), today=date.today(),
+                session, paths, actor=settings.user_name, now=now(), today=today(settings),
                 force=force, horizons=settings.vague_horizons, probability_words=settings.probability_words,
                 progress=_progress if sys.stderr.isatty() else None,
             )

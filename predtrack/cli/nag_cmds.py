@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime
 
 import click
 
-from predtrack.cli.common import emit_json, handle_errors, session_scope, settings_from
+from predtrack.cli.common import emit_json, handle_errors, now, session_scope, settings_from
 
 CHANNEL_CHOICE = click.Choice(["email", "markdown", "stdout"])
 
@@ -62,16 +62,16 @@ def nag_cmd(as_of, dry_run, channels, as_json):
     from predtrack import db, nags
 
     _quiet_library_logs()
-    now = nags.parse_moment(as_of, settings.nag) if as_of else datetime.now(timezone.utc)
+    pass_at = nags.parse_moment(as_of, settings.nag) if as_of else now()
     engine = db.engine_for(settings.database_url)
     printed: list[str] = []
     result = nags.run_pass(
-        engine, settings, now, channels=channel_list, dry_run=dry_run,
+        engine, settings, pass_at, channels=channel_list, dry_run=dry_run,
         stdout=printed.append if as_json else click.echo,
     )
     if as_json:
         emit_json({
-            "as_of": now,
+            "as_of": pass_at,
             "dry_run": dry_run,
             "queued": result.enqueued,
             "cancelled": result.cancelled,
@@ -102,7 +102,7 @@ def nag_cmd(as_of, dry_run, channels, as_json):
                     f"(not before {_local(d.retry_after, settings)}): {d.error}",
                     err=True,
                 )
-        click.echo(result.summary() if result.deliveries or dry_run else f"nothing to send as of {_local(now, settings)}")
+        click.echo(result.summary() if result.deliveries or dry_run else f"nothing to send as of {_local(pass_at, settings)}")
     if result.failed:
         raise SystemExit(1)
 
@@ -173,10 +173,10 @@ def snooze_cmd(prediction_id, duration, as_json):
     from predtrack import nags
 
     settings = settings_from()
-    now = datetime.now(timezone.utc)
-    until = nags.snooze_until(duration, now, settings.nag)
+    snoozed_at = now()
+    until = nags.snooze_until(duration, snoozed_at, settings.nag)
     with session_scope(write=True) as session:
-        prediction = nags.snooze(session, actor=settings.user_name, now=now, prediction_id=prediction_id, until=until, settings=settings)
+        prediction = nags.snooze(session, actor=settings.user_name, now=snoozed_at, prediction_id=prediction_id, until=until, settings=settings)
         resumes = nags.nag_time(nags.snooze_day(prediction.snoozed_until, settings.nag), settings.nag)
     if as_json:
         emit_json({"id": prediction_id, "snoozed_until": until, "nags_resume_at": resumes})

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 
-from predtrack.cli.common import emit_json, handle_errors, parse_date_option, settings_from
+from predtrack.cli.common import emit_json, handle_errors, parse_date_option, settings_from, today
 
 
 @click.command("parse")
@@ -31,8 +29,8 @@ def parse_cmd(ctx: click.Context, text: str, stated: str | None, as_json: bool) 
     from predtrack.likelihood import read_probability
     from predtrack.when import check_horizons, read_deadline
 
-    stated_date = parse_date_option(stated, "--stated") if stated is not None else date.today()
     settings = settings_from(ctx)
+    stated_date = parse_date_option(stated, "--stated") if stated is not None else today(settings)
     check_horizons(settings.vague_horizons)
     deadline = read_deadline(text, stated_date, settings.vague_horizons)
     probability = read_probability(text, settings.probability_words)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 import click
 
-from predtrack.cli.common import emit_json, handle_errors, parse_date_option, session_scope
+from predtrack.cli.common import emit_json, handle_errors, parse_date_option, session_scope, settings_from, today
 
 
 def _forecast_summary(forecasts: list[dict]) -> str:
@@ -50,7 +48,7 @@ def list_cmd(status, source, tag, search, as_of, limit, as_json):
     """
     from predtrack import queries
 
-    day = parse_date_option(as_of, "--as-of") or date.today()
+    day = parse_date_option(as_of, "--as-of") or today(settings_from())
     with session_scope() as session:
         predictions = queries.list_predictions(session, as_of=day, status=status, source=source, tag=tag, search=search, limit=limit)
         rows = queries.prediction_dicts(session, predictions, day)
@@ -75,7 +73,7 @@ def due_cmd(as_of, within, as_json):
     """
     from predtrack import queries
 
-    day = parse_date_option(as_of, "--as-of") or date.today()
+    day = parse_date_option(as_of, "--as-of") or today(settings_from())
     with session_scope() as session:
         predictions = queries.list_predictions(session, as_of=day, status="due", due_within=within)
         rows = queries.prediction_dicts(session, predictions, day)
@@ -101,7 +99,7 @@ def show_cmd(prediction_id, as_of, as_json):
     """
     from predtrack import queries, store
 
-    day = parse_date_option(as_of, "--as-of") or date.today()
+    day = parse_date_option(as_of, "--as-of") or today(settings_from())
     with session_scope() as session:
         prediction = store.require_prediction(session, prediction_id)
         data = queries.prediction_detail(session, prediction, day)

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
-
 import click
 
-from predtrack.cli.common import emit_json, handle_errors, session_scope, settings_from
+from predtrack.cli.common import emit_json, handle_errors, now, session_scope, settings_from
 
 
 @click.group("sources", invoke_without_command=True)
@@ -58,7 +56,7 @@ def rename_cmd(old, new):
 
     settings = settings_from()
     with session_scope(write=True) as session:
-        store.rename_source(session, actor=settings.user_name, now=datetime.now(timezone.utc), old=old, new=new)
+        store.rename_source(session, actor=settings.user_name, now=now(), old=old, new=new)
     click.echo(f"renamed {old} to {new}")
 
 
@@ -77,7 +75,7 @@ def merge_cmd(alias, into):
 
     settings = settings_from()
     with session_scope(write=True) as session:
-        store.merge_sources(session, actor=settings.user_name, now=datetime.now(timezone.utc), alias=alias, into=into)
+        store.merge_sources(session, actor=settings.user_name, now=now(), alias=alias, into=into)
     click.echo(f"merged {alias} into {into}")
 
 
@@ -99,5 +97,5 @@ def set_cmd(name, organisation, kind):
         raise click.UsageError("nothing to set: give --organisation or --kind")
     settings = settings_from()
     with session_scope(write=True) as session:
-        store.set_source(session, actor=settings.user_name, now=datetime.now(timezone.utc), name=name, kind=kind, organisation=organisation)
+        store.set_source(session, actor=settings.user_name, now=now(), name=name, kind=kind, organisation=organisation)
     click.echo(f"updated {name}")
