@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from predtrack.errors import InvalidValue
+from predtrack.values import check_email, check_evidence, check_url
 
 YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json",)
@@ -307,6 +308,18 @@ class _Reader:
             return None
         return text
 
+    def checked(self, mapping: dict, key: str, line: int, what: str, text: str, check) -> str:
+        """check(key, text) -> the cleaned text, with its InvalidValue reported at the value's line.
+
+        A refused text is returned as given: the file yields nothing anyway, and later checks
+        (an article needs a url, title or seed) should not report it a second time as missing.
+        """
+        try:
+            return check(key, text)
+        except InvalidValue as exc:
+            self.error(self.value_line(mapping, key, line), f"{what}: {exc}")
+            return text
+
     def value(self, mapping: dict, key: str, line: int, reader, what: str):
         """reader(value) -> result, with its InvalidValue reported at the value's line."""
         try:
@@ -352,6 +365,9 @@ class _Reader:
         record = ArticleRecord(place=self.place(line), given=frozenset(k for k in data if k in ARTICLE_KEYS))
         for key in ("title", "outlet", "author", "url", "seed", "notes"):
             setattr(record, key, self.text(data, key, line, what))
+        if record.url is not None:
+            # The rule of `predtrack add --article`, so that a file cannot store what the CLI refuses.
+            record.url = self.checked(data, "url", line, what, record.url, check_url)
         if data.get("published") is not None:
             record.published = self.value(data, "published", line, lambda v: read_date(v, "published"), what)
         if record.key() is None:
@@ -383,8 +399,8 @@ class _Reader:
         record.criteria = self.text(data, "criteria", line, what)
         record.notes = join_notes(self.text(data, "notes", line, what), self.text(data, "deadline_note", line, what))
         owner = self.text(data, "owner", line, what)
-        if owner is not None and ("@" not in owner or any(c.isspace() for c in owner)):
-            self.error(self.value_line(data, "owner", line), f"{what}: {InvalidValue('owner', owner, 'an email address such as jane@example.org')}")
+        if owner is not None:
+            owner = self.checked(data, "owner", line, what, owner, check_email)
         record.owner = owner
         if "tags" in data:
             tags = data["tags"]
@@ -549,9 +565,15 @@ class _Reader:
         evidence: list[str] = []
         raw_evidence = data.get("evidence")
         if isinstance(raw_evidence, list):
-            evidence = [str(e).strip() for e in raw_evidence if e is not None and str(e).strip()]
+            for index, item in enumerate(raw_evidence):
+                if item is None or not str(item).strip():
+                    continue
+                try:
+                    evidence.append(check_evidence("evidence", str(item)))
+                except InvalidValue as exc:
+                    self.error(self.item_line(raw_evidence, index, self.value_line(data, "evidence", line)), f"{label}: {exc}")
         elif isinstance(raw_evidence, str) and raw_evidence.strip():
-            evidence = [raw_evidence.strip()]
+            evidence = [self.checked(data, "evidence", line, label, raw_evidence, check_evidence)]
         elif raw_evidence is not None:
             self.error(self.value_line(data, "evidence", line), f"{label}: evidence must be a list of links")
         recorded = superseded = None

@@ -50,6 +50,7 @@ from predtrack.files import (
     read_outcome,
     read_probability,
 )
+from predtrack.values import check_email, check_evidence, check_url
 
 CORE_COLUMNS = (
     "prediction", "claim", "deadline", "source", "probability", "stated",
@@ -128,6 +129,7 @@ class FlatCsvReader:
         self._outcome_cache: dict[str, tuple[str, float | None]] = {}
         self._date_cache: dict[str, date] = {}
         self._probability_cache: dict[str, tuple[float, str]] = {}
+        self._accepted_cells: dict[str, set[str]] = {}  # per column: links and addresses already checked
         self._articles: dict[tuple, ArticleRecord | None] = {}  # one record per distinct article cells
 
     def __enter__(self) -> FlatCsvReader:
@@ -336,14 +338,21 @@ class FlatCsvReader:
         owner = notes = evidence = resolution_note = resolved_by = recorded_at = superseded_at = None
         article = None
         url = (v.get("url") or None)
+        if url is not None:
+            # The rules of `predtrack add --article / --owner` and `resolve --evidence`: a file
+            # cannot store what the CLI refuses.
+            self._check_cell("url", url, check_url, problems)
         if has_extra:
             owner = (extra.get("owner") or None)
-            if owner is not None and ("@" not in owner or any(c.isspace() for c in owner)):
-                problems.append(str(InvalidValue("owner", owner, "an email address such as jane@example.org")))
+            if owner is not None:
+                self._check_cell("owner", owner, check_email, problems)
             notes = (extra.get("notes") or None)
             evidence = (extra.get("evidence") or None)
             if evidence is not None:
-                evidence = " ".join(evidence.split())
+                links = evidence.split()
+                for link in links:
+                    self._check_cell("evidence", link, check_evidence, problems)
+                evidence = " ".join(links)
             resolution_note = (extra.get("resolution_note") or None)
             resolved_by = (extra.get("resolved_by") or None)
             recorded_at = self._moment(extra, "recorded_at", problems)
@@ -366,6 +375,19 @@ class FlatCsvReader:
             outcome, outcome_value, resolved.isoformat() if resolved else None,
             evidence, resolution_note, resolved_by, recorded_at, superseded_at, article,
         )
+
+    def _check_cell(self, column: str, text: str, check: Callable[[str, str], str], problems: list[str]) -> None:
+        """check(column, text) on a stripped cell, each distinct cell once; a refusal goes into `problems`."""
+        accepted = self._accepted_cells.setdefault(column, set())
+        if text in accepted:
+            return
+        try:
+            check(column, text)
+        except InvalidValue as exc:
+            problems.append(str(exc))
+            return
+        if len(accepted) < 100_000:
+            accepted.add(text)
 
     def _deadline(self, text: str, reference: date | None, explicit: date | None, problems: list[str]) -> tuple[date | None, bool]:
         if reference is None:

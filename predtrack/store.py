@@ -15,7 +15,9 @@ from sqlalchemy import delete, func, select, update
 from sqlmodel import Session
 
 from predtrack.errors import AlreadyExists, AlreadyResolved, Conflict, InvalidValue, NotFound
-from predtrack.values import SOURCE_KINDS, check_id, check_probability, clean_tags, parse_outcome, slugify
+from predtrack.values import (
+    SOURCE_KINDS, check_email, check_evidence, check_id, check_probability, check_url, clean_tags, parse_outcome, slugify,
+)
 from predtrack.models import (
     Article,
     Event,
@@ -151,6 +153,13 @@ def merge_sources(session: Session, *, actor: str, now: datetime, alias: str, in
 # --- articles ---------------------------------------------------------------------------------
 
 
+def _clean_article_url(url: str | None) -> str | None:
+    """The article link checked (see values.check_url); empty means no article."""
+    if url is None or not url.strip():
+        return None
+    return check_url("article url", url)
+
+
 def get_or_create_article(session: Session, url: str | None, **fields: Any) -> Article | None:
     if not url:
         return None
@@ -234,14 +243,15 @@ def add_prediction(
     check_probability(probability)
     _check_stated(stated, today)
     _check_deadline(deadline, stated)
+    article_url = _clean_article_url(article_url)
+    if owner is not None:
+        owner = check_email("owner", owner)
     if prediction_id is not None:
         check_id(prediction_id)
         if session.get(Prediction, prediction_id) is not None:
             raise AlreadyExists(f"prediction id {prediction_id!r} is taken: choose another --id or leave it out for a generated one")
     else:
         prediction_id = unique_id(session, slugify(claim))
-    if owner is not None and "@" not in owner:
-        raise InvalidValue("owner", owner, "an email address such as jane@example.org")
     article = get_or_create_article(session, article_url)
     prediction = Prediction(
         id=prediction_id,
@@ -330,6 +340,7 @@ def add_forecast(
     A forecast stated after the outcome became known is stored but never scored.
     """
     _check_stated(stated, today)
+    article_url = _clean_article_url(article_url)
     prediction = require_prediction(session, prediction_id)
     article = get_or_create_article(session, article_url)
     forecast = _new_forecast(session, now, prediction.id, source, probability, probability_kind, probability_text, stated, quote, article)
@@ -418,7 +429,7 @@ def resolve(
     outcome_text, outcome_value = parse_outcome(outcome)
     if resolved_on > today:
         raise InvalidValue("resolution date", resolved_on.isoformat(), f"a date on or before today ({today.isoformat()})")
-    evidence = [e.strip() for e in evidence if e and e.strip()]
+    evidence = [check_evidence("evidence", e) for e in evidence if e and e.strip()]
     conditions = [Prediction.id == prediction_id]
     if not force:
         conditions.append(Prediction.outcome.is_(None))
@@ -502,6 +513,8 @@ def edit_prediction(
     owner: str | None = _UNSET,
 ) -> dict[str, Any]:
     """Change what was given; returns {field: {old, new}}. A new deadline starts fresh nag rounds."""
+    if owner is not _UNSET and owner is not None:
+        owner = check_email("owner", owner)
     prediction = require_prediction(session, prediction_id)
     changes: dict[str, Any] = {}
     if claim is not None:
@@ -528,8 +541,6 @@ def edit_prediction(
         if sorted(new_tags) != old_tags:
             changes["tags"] = {"old": old_tags, "new": sorted(new_tags)}
     if owner is not _UNSET and owner != prediction.owner:
-        if owner is not None and "@" not in owner:
-            raise InvalidValue("owner", owner, "an email address such as jane@example.org, or '' to clear it")
         changes["owner"] = {"old": prediction.owner, "new": owner}
         prediction.owner = owner
     if changes:

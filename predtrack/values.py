@@ -1,5 +1,5 @@
 """Pure checks and readers for values a user types or a file holds: ids, tags, outcomes,
-probabilities. No database and nothing heavy, so the file readers and the CLI can use them
+probabilities, links and email addresses. No database and nothing heavy, so the file readers and the CLI can use them
 without loading SQLAlchemy.
 """
 
@@ -9,6 +9,7 @@ import math
 import re
 import unicodedata
 from typing import Iterable
+from urllib.parse import urlsplit
 
 from predtrack.errors import InvalidValue
 
@@ -20,6 +21,18 @@ ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
 ID_ACCEPTED = "lowercase letters, digits and hyphens, starting with a letter or digit, at most 120 characters"
 TAG_PATTERN = re.compile(r"^[\w][\w .:/+-]*$")
 SLUG_WORDS = 8
+URL_ACCEPTED = "an http(s) URL with a host, such as https://example.org/news"
+EVIDENCE_ACCEPTED = f"{URL_ACCEPTED}, or seed:FILE for a seed article (which has no URL)"
+EMAIL_ACCEPTED = "an email address such as name@example.org"
+# A host name's labels: letters (any script), digits and inner hyphens; a trailing dot is a
+# fully qualified name. IP literals pass too: [::1] through the `:` branch, 10.0.0.1 as labels.
+_HOST_PATTERN = re.compile(r"(?:[^\W_](?:[\w-]*[^\W_])?)(?:\.[^\W_](?:[\w-]*[^\W_])?)*\.?|[0-9a-f:.]*:[0-9a-f:.]*", re.I)
+# Deliberately plainer than RFC 5322: one bare address, the shape nags can mail, with no
+# spaces, quotes, angle brackets or commas that could smuggle in a display name or a second
+# recipient; the domain needs a dot (name@example.org).
+_EMAIL_LABEL = r"[^\W_](?:(?:[^\W_]|-)*[^\W_])?"
+_EMAIL_PATTERN = re.compile(rf"[^\s@<>()\[\],;:\"\\]+@{_EMAIL_LABEL}(?:\.{_EMAIL_LABEL})+")
+_SEED_REFERENCE = re.compile(r"seed:[\w.-]+")
 
 
 def parse_outcome(value: str | float | int | bool) -> tuple[str, float | None]:
@@ -88,3 +101,47 @@ def clean_tags(tags: Iterable[str]) -> list[str]:
         if tag not in cleaned:
             cleaned.append(tag)
     return cleaned
+
+
+def check_url(field: str, text: str) -> str:
+    """`text` stripped when it is an http or https URL with a host; InvalidValue naming `field` otherwise.
+
+    A bare domain ("example.org/news") is refused rather than guessed at: the link is shown
+    and followed as it is stored.
+    """
+    url = str(text).strip()
+    try:
+        parts = urlsplit(url)
+        parts.port  # raises ValueError when the port is not a number in 0..65535
+    except ValueError:
+        raise InvalidValue(field, text, URL_ACCEPTED) from None
+    if (
+        parts.scheme.lower() not in ("http", "https")
+        or not parts.hostname
+        or not _HOST_PATTERN.fullmatch(parts.hostname)
+        or any(char.isspace() or not char.isprintable() for char in url)
+    ):
+        raise InvalidValue(field, text, URL_ACCEPTED)
+    return url
+
+
+def check_evidence(field: str, text: str) -> str:
+    """An evidence link: an http(s) URL as `check_url` accepts, or `seed:FILE`.
+
+    The seed articles have no URL, so the reviewed predictions files cite them by file name.
+    """
+    link = str(text).strip()
+    if _SEED_REFERENCE.fullmatch(link):
+        return link
+    try:
+        return check_url(field, link)
+    except InvalidValue:
+        raise InvalidValue(field, text, EVIDENCE_ACCEPTED) from None
+
+
+def check_email(field: str, text: str) -> str:
+    """`text` stripped when it is one bare email address; InvalidValue naming `field` otherwise."""
+    address = str(text).strip()
+    if not _EMAIL_PATTERN.fullmatch(address):
+        raise InvalidValue(field, text, EMAIL_ACCEPTED)
+    return address

@@ -86,7 +86,8 @@ def test_no_probability_uses_the_plain_assertion_default_marked_inferred(run_cli
         (["add", "Q", "--by", "A", "-p", "0.5", "--stated", "2026-05-01", "--deadline", "2026-04-01"], "deadline"),
         (["add", "Q", "--by", "A", "-p", "0.5", "--deadline", "the twelfth of never"], "deadline"),
         (["add", "Q", "--by", "A", "-p", "0.5", "--id", "Bad Id!"], "id"),
-        (["add", "Q", "--by", "A", "-p", "0.5", "--owner", "not-an-email"], "owner"),
+        (["add", "Q", "--by", "A", "-p", "0.5", "--owner", "not-an-email"], "--owner"),
+        (["add", "Q", "--by", "A", "-p", "0.5", "--article", "example.org/q"], "--article"),
         (["add", "Q", "--by", "  ", "-p", "0.5"], "source"),
     ],
 )

@@ -34,6 +34,32 @@ def read_probability_option(value: str | None, settings, fallback_text: str | No
     return likelihood.ASSERTION_DEFAULT, "inferred", "(plain assertion)"
 
 
+def read_article_option(value: str | None) -> str | None:
+    """The --article link, checked before anything is written; empty means none."""
+    if value is None or not value.strip():
+        return None
+    from predtrack.values import check_url
+
+    return check_url("--article", value)
+
+
+def read_owner_option(value: str | None, clearing: bool = False) -> str | None:
+    """The --owner address, checked before anything is written; with `clearing`, '' clears it."""
+    if value is None:
+        return None
+    from predtrack.errors import InvalidValue
+    from predtrack.values import check_email
+
+    if clearing and not value.strip():
+        return None
+    try:
+        return check_email("--owner", value)
+    except InvalidValue as exc:
+        if clearing:
+            raise InvalidValue("--owner", value, f"{exc.accepted}, or '' to clear it") from None
+        raise
+
+
 INIT_TEMPLATE = '''# predtrack configuration (TOML). Every setting is optional; the defaults are shown.
 # Found through --config PATH, PREDTRACK_CONFIG, ./predtrack.toml, then the user config directory.
 
@@ -120,12 +146,12 @@ def init_cmd(path: str, force: bool) -> None:
 @click.argument("claim")
 @click.option("--by", "source", required=True, metavar="SOURCE", help="Who stated the forecast (a person, organisation or outlet).")
 @click.option("--deadline", metavar="WHEN", help="Last day the event can happen: 2027-06-30, 'by Q2 2027', 'within 12 months'... Leave out for no deadline.")
-@click.option("--owner", metavar="EMAIL", help="Who should resolve it (gets the nags).")
+@click.option("--owner", metavar="EMAIL", help="Who should resolve it (gets the nags): an address such as name@example.org.")
 @click.option("--stated", metavar="DATE", help="When the forecast was stated (default today).")
 @click.option("--probability", "-p", metavar="P", help="0.7, 70%, or words such as 'likely' (default: read from --quote, else a plain assertion).")
 @click.option("--criteria", metavar="TEXT", help="How to resolve it: what a stranger would check.")
 @click.option("--quote", metavar="TEXT", help="The words as stated.")
-@click.option("--article", "article_url", metavar="URL", help="Where it was stated.")
+@click.option("--article", "article_url", metavar="URL", help="Where it was stated: an http(s) URL.")
 @click.option("--tag", "tags", multiple=True, metavar="T", help="A tag (repeatable).")
 @click.option("--id", "prediction_id", metavar="SLUG", help="The id (default: a slug made from the claim).")
 @click.option("--json", "as_json", is_flag=True, help="Print the new prediction as JSON.")
@@ -146,6 +172,8 @@ def add_cmd(claim, source, deadline, owner, stated, probability, criteria, quote
     stated_on = parse_date_option(stated, "--stated") or local_today
     deadline_date, deadline_text, vague = read_deadline_option(deadline, stated_on, settings)
     p, kind, words = read_probability_option(probability, settings, quote)
+    article_url = read_article_option(article_url)
+    owner = read_owner_option(owner)
     with session_scope(write=True) as session:
         prediction = store.add_prediction(
             session,
@@ -181,7 +209,7 @@ def add_cmd(claim, source, deadline, owner, stated, probability, criteria, quote
 @click.option("--probability", "-p", metavar="P", help="0.7, 70%, or words such as 'likely'.")
 @click.option("--stated", metavar="DATE", help="When it was stated (default today).")
 @click.option("--quote", metavar="TEXT", help="The words as stated.")
-@click.option("--article", "article_url", metavar="URL", help="Where it was stated.")
+@click.option("--article", "article_url", metavar="URL", help="Where it was stated: an http(s) URL.")
 @click.option("--correct", is_flag=True, help="Fix this source's latest forecast in place (a typo), instead of adding an update.")
 @click.option("--withdraw", is_flag=True, help="Withdraw this source's forecasts on the prediction (entered by mistake).")
 @handle_errors
@@ -219,6 +247,7 @@ def forecast_cmd(prediction_id, source, probability, stated, quote, article_url,
     local_today = today(settings)
     stated_on = parse_date_option(stated, "--stated") or local_today
     p, kind, words = read_probability_option(probability, settings, quote)
+    article_url = read_article_option(article_url)
     with session_scope(write=True) as session:
         store.add_forecast(
             session,
@@ -242,7 +271,7 @@ def forecast_cmd(prediction_id, source, probability, stated, quote, article_url,
 @click.argument("outcome")
 @click.option("--on", "on", metavar="DATE", help="When the outcome became known (default today; not in the future).")
 @click.option("--note", metavar="TEXT", help="Why: what happened.")
-@click.option("--evidence", multiple=True, metavar="URL", help="A link that shows the outcome (repeatable).")
+@click.option("--evidence", multiple=True, metavar="URL", help="An http(s) link that shows the outcome, or seed:FILE for a seed article (repeatable).")
 @click.option("--by", "by", metavar="NAME", help="Who resolved it (default: [user] name or your login).")
 @click.option("--force", is_flag=True, help="Replace an existing resolution (the old one stays in history).")
 @handle_errors
@@ -255,10 +284,12 @@ def resolve_cmd(prediction_id, outcome, on, note, evidence, by, force):
           --on 2026-10-02 --evidence https://example.org/announcement --note "both announced"
     """
     from predtrack import store
+    from predtrack.values import check_evidence
 
     settings = settings_from()
     local_today = today(settings)
     resolved_on = parse_date_option(on, "--on") or local_today
+    evidence = [check_evidence("--evidence", link) for link in evidence if link.strip()]
     with session_scope(write=True) as session:
         resolution = store.resolve(
             session,
@@ -299,7 +330,7 @@ def unresolve_cmd(prediction_id):
 @click.option("--deadline", metavar="WHEN", help="New deadline (a date or phrase; 'none' for no deadline).")
 @click.option("--criteria", metavar="TEXT", help="New resolution criteria.")
 @click.option("--tag", "tags", multiple=True, metavar="T", help="Replace the tags (repeatable; --tag '' clears them).")
-@click.option("--owner", metavar="EMAIL", help="New owner ('' clears it).")
+@click.option("--owner", metavar="EMAIL", help="New owner, an address such as name@example.org ('' clears it).")
 @handle_errors
 def edit_cmd(prediction_id, claim, deadline, criteria, tags, owner):
     """Change a prediction's claim, deadline, criteria, tags or owner (logged as events).
@@ -319,7 +350,7 @@ def edit_cmd(prediction_id, claim, deadline, criteria, tags, owner):
     if tags:
         kwargs["tags"] = [t for t in tags if t.strip()]
     if owner is not None:
-        kwargs["owner"] = owner.strip() or None
+        kwargs["owner"] = read_owner_option(owner, clearing=True)
     with session_scope(write=True) as session:
         if deadline is not None:
             stated = store.earliest_stated(session, prediction_id) or today(settings)
