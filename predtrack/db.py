@@ -23,10 +23,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlmodel import Session
 
 from predtrack.errors import ConfigError, SchemaBehind
-
-# The newest migration; a test checks it equals Alembic's head. Keeping it here lets every
-# command check the schema with one cheap SELECT instead of loading Alembic (~300 ms).
-SCHEMA_HEAD = "0003"
+from predtrack.schema import SCHEMA_HEAD  # noqa: F401  (re-exported: db.SCHEMA_HEAD)
 
 _engines: dict[str, Engine] = {}
 _checked: set[str] = set()

@@ -273,4 +273,44 @@ class ScoreCache(SQLModel, table=True):
     created_at: datetime
 
 
-__all__ += ["DataVersion", "ScoreCache"]
+class ScoreTotals(SQLModel, table=True):
+    """Per (source, status): what `predtrack score` adds up, kept current incrementally (migration 0004).
+
+    Every counted forecast as of no particular date; `horizon` is the latest stated or
+    resolution date among the rows (ISO text), so that a score as of an earlier day knows it
+    cannot use them. Written only by predtrack/score_totals.py.
+    """
+
+    __tablename__ = "score_totals"
+
+    source_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+    status: str = Field(sa_column=Column(String(10), primary_key=True))
+    n: int
+    brier: float | None = None
+    outcome: float | None = None
+    outcome_sq: float | None = None
+    probability: float | None = None
+    loglik: float | None = None
+    horizon: str | None = Field(default=None, sa_column=Column(String(10), nullable=True))
+
+
+class ScoreTotalsDirty(SQLModel, table=True):
+    """A source whose `score_totals` rows no longer hold: marked by triggers, cleared by a score."""
+
+    __tablename__ = "score_totals_dirty"
+
+    source_id: int = Field(sa_column=Column(Integer, primary_key=True, autoincrement=False))
+
+
+class ScoreTotalsState(SQLModel, table=True):
+    """One row: whether `score_totals` covers every source, and which scoring code computed it."""
+
+    __tablename__ = "score_totals_state"
+
+    id: int = Field(default=1, primary_key=True)
+    complete: bool = False
+    code: str = Field(default="", sa_column=Column(String(64), nullable=False))
+    version: int | None = Field(default=None, sa_column=Column(BigInteger, nullable=True))
+
+
+__all__ += ["DataVersion", "ScoreCache", "ScoreTotals", "ScoreTotalsDirty", "ScoreTotalsState"]

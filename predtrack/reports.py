@@ -177,10 +177,7 @@ def track_record(
     if consensus is None:
         totals = score_data.score_totals(session, selection, eps)
         names = score_data.source_names(session, [t[0] for t in totals]) if by == "source" else {}
-        groups: dict[str, scoring.GroupTally] = {}
-        for key, tally_ in scoring.tally_sums(totals).items():
-            groups[_group_label(by, key, names)] = tally_
-        return scoring.rank_rows([scoring.score_row(label, t, eps=eps) for label, t in groups.items()])
+        return rows_from_totals(totals, by, names, eps)
 
     rows = score_data.counted_forecasts(session, selection)
     latest = _one_per_pair([r for r in rows if r[score_data.LATEST]])
@@ -193,6 +190,14 @@ def track_record(
         consensus_row["consensus_method"] = consensus
         result.append(consensus_row)
     return scoring.rank_rows(result)
+
+
+def rows_from_totals(totals: Iterable[tuple], by: str, names: dict[int, str], eps: float) -> list[dict]:
+    """Ranked score rows from per-(group, status) totals (score_data.score_totals' layout; extra columns ignored)."""
+    groups: dict[str, scoring.GroupTally] = {}
+    for key, tally_ in scoring.tally_sums(row[:8] for row in totals).items():
+        groups[_group_label(by, key, names)] = tally_
+    return scoring.rank_rows([scoring.score_row(label, t, eps=eps) for label, t in groups.items()])
 
 
 _code_fingerprint: str | None = None

@@ -41,6 +41,8 @@ from typing import Callable, Hashable, Iterable, Sequence
 DEFAULT_CLIP = 0.01
 # The weight, in forecasts, of the coin-flip prior in the shrunk Brier used for ranking.
 SHRINKAGE_PSEUDO_COUNT = 10
+RANK_DIGITS = 12  # shrunk Briers equal to this many decimals rank as a tie
+SUM_DIGITS = 12  # significant digits kept of a sum added up by a database (see _snap)
 DEFAULT_BINS = 10
 # Two-sided 95% normal quantile, for the Wilson interval.
 Z_95 = 1.959963984540054
@@ -386,6 +388,18 @@ def tally(rows: Iterable[tuple], key: Callable[[tuple], Hashable]) -> dict[Hasha
     return groups
 
 
+def _snap(total: float | None) -> float:
+    """A database's sum, rounded to SUM_DIGITS significant digits.
+
+    A database adds floats up in whatever order its plan gives, so the same forecasts can sum
+    to values a few units in the last place apart (a full recompute against an incremental
+    one, or two PostgreSQL plans). Brier sums of two-decimal probabilities are often exactly
+    on a printed rounding boundary (0.1805 to three decimals), where such noise flips the
+    printed digit. Rounded, both sums are the same float, and so is everything computed from them.
+    """
+    return float(f"{total:.{SUM_DIGITS}g}") if total else 0.0
+
+
 def tally_sums(rows: Iterable[tuple]) -> dict[Hashable, GroupTally]:
     """Groups from database totals: rows (group, status, n, brier, outcome, outcome_sq, probability, loglik).
 
@@ -397,9 +411,9 @@ def tally_sums(rows: Iterable[tuple]) -> dict[Hashable, GroupTally]:
         if group is None:
             group = groups[key] = GroupTally(sums=Sums())
         if status == SCORED:
-            n, o_sum, o2_sum = int(n), float(o_sum or 0.0), float(o2_sum or 0.0)
+            n, o_sum, o2_sum = int(n), _snap(o_sum), _snap(o2_sum)
             coin = max(0.25 * n - o_sum + o2_sum, 0.0)
-            group.sums += Sums(n, float(brier_sum or 0.0), coin, o_sum, o2_sum, float(p_sum or 0.0), float(loglik or 0.0))
+            group.sums += Sums(n, _snap(brier_sum), coin, o_sum, o2_sum, _snap(p_sum), _snap(loglik))
         else:
             group.count(status, int(n))
     return groups
@@ -456,7 +470,10 @@ def rank_rows(rows: list[dict]) -> list[dict]:
 
     Rows with nothing scored go last, unranked (rank None), by name.
     """
-    scored = sorted((r for r in rows if r["n"]), key=lambda r: (r["shrunk_brier"], -r["n"], str(r["group"])))
+    # Rounded: two sources with the same forecasts and outcomes tie, whichever order the
+    # database happened to add their scores up in (the last bits differ between a full and an
+    # incremental sum, and between PostgreSQL's plans), so the table's order is stable.
+    scored = sorted((r for r in rows if r["n"]), key=lambda r: (round(r["shrunk_brier"], RANK_DIGITS), -r["n"], str(r["group"])))
     unscored = sorted((r for r in rows if not r["n"]), key=lambda r: str(r["group"]))
     for i, row in enumerate(scored, 1):
         row["rank"] = i

@@ -352,21 +352,29 @@ def test_database_totals_and_row_by_row_scoring_agree_with_an_independent_count(
 def test_sqlite_without_math_functions_gets_ln_from_python(store, run_cli, monkeypatch, backend_url):
     if not backend_url.startswith("sqlite"):
         pytest.skip("only SQLite builds may lack ln()")
-    from predtrack import score_data
+    from predtrack import score_data, score_totals
 
     truth, stored = _random_world(store, 3)
     native = score(run_cli)
     registered = []
 
     def always_provide(connection):
-        registered.append(True)
+        registered.append("general")
         score_data.provide_sqlite_ln(connection)
 
+    def always_provide_direct(direct):
+        registered.append("totals")
+        score_totals.provide_sqlite_ln(direct)
+
     monkeypatch.setattr(score_data, "_ensure_ln", always_provide)
-    replaced = score(run_cli, "--no-cache")  # the first result is cached: make it compute again
-    assert registered
+    monkeypatch.setattr(score_totals, "_ensure_ln", always_provide_direct)
+    # --no-cache: the first results are stored, make both paths compute again.
+    replaced = score(run_cli, "--no-cache")  # the per-source totals' own SQL
+    general = score(run_cli, "--no-cache", "--since", "2000-01-01")  # score_data's query, same selection
+    assert registered == ["totals", "general"]
     for source, row in native.items():
         assert replaced[source]["log_loss"] == pytest.approx(row["log_loss"], abs=1e-12)
+        assert general[source]["log_loss"] == pytest.approx(row["log_loss"], abs=1e-12)
 
 
 # --- real data ----------------------------------------------------------------------------------

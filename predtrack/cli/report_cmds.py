@@ -78,6 +78,34 @@ def _track_record(arguments: dict, use_cache: bool) -> list[dict]:
     return rows
 
 
+def _track_record_from_totals(as_of: date, use_stored: bool) -> list[dict] | None:
+    """The default score (by source, no filters) from the per-source totals, or None where they cannot serve.
+
+    predtrack/score_totals.py keeps them; this path talks to the driver directly
+    (predtrack/direct_db.py), so that it does not pay for importing SQLAlchemy. None when the
+    database is not one that path serves (missing, behind the schema head...), when the totals
+    hold a date after `as_of`, or when the driver fails: the general path then answers, or
+    explains the problem properly.
+    """
+    from predtrack import direct_db, reports, score_totals, scoring
+
+    direct = direct_db.connect(settings_from().database_url)
+    if direct is None:
+        return None
+    try:
+        try:
+            totals = score_totals.read(direct, use_stored=use_stored)
+            if use_stored:
+                score_totals.store(direct, totals)
+        except direct_db.driver_errors(direct):
+            return None
+        if not totals.usable_as_of(as_of.isoformat()):
+            return None
+        return reports.rows_from_totals(totals.rows, "source", totals.names, scoring.DEFAULT_CLIP)
+    finally:
+        direct.close()
+
+
 @click.command("score")
 @click.option("--by", type=click.Choice(["source", "outlet", "tag", "kind"]), default="source", show_default=True, help="Group forecasts by source, by the article's outlet, by the prediction's tags, or by probability kind (stated/inferred).")
 @click.option("--source", "sources", multiple=True, metavar="NAME", help="Only this source (repeatable); 'consensus' is the virtual consensus source.")
@@ -122,7 +150,10 @@ def score_cmd(by, sources, tags, consensus, clip, as_of, since, until, all_forec
         as_of=day, by=by, sources=sources, tags=tags, consensus=consensus, eps=eps,
         since=since_day, until=until_day, all_forecasts=all_forecasts,
     )
-    rows = _track_record(arguments, use_cache=not no_cache)
+    default_options = by == "source" and not (sources or tags or consensus or since_day or until_day or all_forecasts) and eps == scoring.DEFAULT_CLIP
+    rows = _track_record_from_totals(day, use_stored=not no_cache) if default_options else None
+    if rows is None:
+        rows = _track_record(arguments, use_cache=not no_cache)
     if as_json:
         emit_json(rows)
         return
