@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from predtrack.cli.common import emit_json, handle_errors, parse_date_option, session_scope, settings_from
+from predtrack.cli.common import emit_json, handle_errors, now, parse_date_option, session_scope, settings_from, today
 from predtrack.errors import InvalidValue
 
 # Kept equal to scoring.DEFAULT_CLIP by a test: importing scoring here would slow `--help`.
@@ -52,7 +52,6 @@ def _track_record(arguments: dict, use_cache: bool) -> list[dict]:
     computing: if the data changed meanwhile, nothing is stored.
     """
     import json
-    from datetime import datetime, timezone
 
     from sqlalchemy.exc import DBAPIError
 
@@ -72,7 +71,7 @@ def _track_record(arguments: dict, use_cache: bool) -> list[dict]:
         text = json.dumps(rows, default=json_default, ensure_ascii=False)
         try:
             with session_scope() as session:
-                reports.store_score(session, key, options, version, text, datetime.now(timezone.utc))
+                reports.store_score(session, key, options, version, text, now())
         except DBAPIError:
             pass  # another writer holds the database: the result stays correct, only uncached
     return rows
@@ -140,7 +139,7 @@ def score_cmd(by, sources, tags, consensus, clip, as_of, since, until, all_forec
     """
     from predtrack import scoring
 
-    day = parse_date_option(as_of, "--as-of") or date.today()
+    day = parse_date_option(as_of, "--as-of") or today(settings_from())
     since_day = parse_date_option(since, "--since")
     until_day = parse_date_option(until, "--until")
     if since_day and until_day and since_day > until_day:
@@ -195,7 +194,7 @@ def report_cmd(quarter, since, until, formats, out_dir, as_of):
     """
     from predtrack import reports
 
-    day = parse_date_option(as_of, "--as-of") or date.today()
+    day = parse_date_option(as_of, "--as-of") or today(settings_from())
     if quarter and (since or until):
         raise click.UsageError("give either --quarter or --since/--until, not both")
     if bool(since) != bool(until):
