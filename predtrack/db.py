@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import contextvars
 import fcntl
 from pathlib import Path
@@ -87,12 +88,10 @@ def create_engine_for(url: str) -> Engine:
         _configure_sqlite(engine)
         return engine
     if parsed.get_backend_name() == "postgresql":
-        try:
-            import psycopg  # noqa: F401
-        except ModuleNotFoundError:
+        if importlib.util.find_spec("psycopg") is None:
             raise ConfigError(
                 "PostgreSQL needs psycopg 3: install it with pip install 'predtrack[postgres]'"
-            ) from None
+            )
         return create_engine(url, pool_pre_ping=True)
     raise ConfigError(
         f"unsupported database URL {url!r}: expected sqlite:///PATH or postgresql://USER@HOST:PORT/NAME"

@@ -34,7 +34,10 @@ from __future__ import annotations
 import math
 import statistics
 from dataclasses import dataclass, field
-from typing import Callable, Hashable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Hashable, Iterable, Sequence
+
+if TYPE_CHECKING:  # NumPy is imported where arrays are used: plain scoring must not pay for it
+    import numpy as np
 
 # Probabilities in articles are rarely finer than 1%: "certain" is hyperbole, not 1 - 1e-15.
 # With 0.01 one confident miss costs a log loss of ln 100 = 4.6 instead of 34.5.
