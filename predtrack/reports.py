@@ -192,10 +192,13 @@ def track_record(
     return scoring.rank_rows(result)
 
 
-def rows_from_totals(totals: Iterable[tuple], by: str, names: dict[int, str], eps: float) -> list[dict]:
-    """Ranked score rows from per-(group, status) totals (score_data.score_totals' layout; extra columns ignored)."""
+def rows_from_totals(totals: Iterable[tuple], by: str, names: dict[int, str], eps: float, snapped: bool = False) -> list[dict]:
+    """Ranked score rows from per-(group, status) totals (score_data.score_totals' layout; extra columns ignored).
+
+    `snapped`: the sums were rounded by `scoring.snap_sum` already (score_totals stores them so).
+    """
     groups: dict[str, scoring.GroupTally] = {}
-    for key, tally_ in scoring.tally_sums(row[:8] for row in totals).items():
+    for key, tally_ in scoring.tally_sums((row[:8] for row in totals), snapped=snapped).items():
         groups[_group_label(by, key, names)] = tally_
     return scoring.rank_rows([scoring.score_row(label, t, eps=eps) for label, t in groups.items()])
 

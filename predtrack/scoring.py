@@ -45,7 +45,7 @@ DEFAULT_CLIP = 0.01
 # The weight, in forecasts, of the coin-flip prior in the shrunk Brier used for ranking.
 SHRINKAGE_PSEUDO_COUNT = 10
 RANK_DIGITS = 12  # shrunk Briers equal to this many decimals rank as a tie
-SUM_DIGITS = 12  # significant digits kept of a sum added up by a database (see _snap)
+SUM_DIGITS = 12  # significant digits kept of a sum added up by a database (see snap_sum)
 DEFAULT_BINS = 10
 # Two-sided 95% normal quantile, for the Wilson interval.
 Z_95 = 1.959963984540054
@@ -391,7 +391,11 @@ def tally(rows: Iterable[tuple], key: Callable[[tuple], Hashable]) -> dict[Hasha
     return groups
 
 
-def _snap(total: float | None) -> float:
+def _as_float(total: float | None) -> float:
+    return total or 0.0
+
+
+def snap_sum(total: float | None) -> float:
     """A database's sum, rounded to SUM_DIGITS significant digits.
 
     A database adds floats up in whatever order its plan gives, so the same forecasts can sum
@@ -403,20 +407,23 @@ def _snap(total: float | None) -> float:
     return float(f"{total:.{SUM_DIGITS}g}") if total else 0.0
 
 
-def tally_sums(rows: Iterable[tuple]) -> dict[Hashable, GroupTally]:
+def tally_sums(rows: Iterable[tuple], snapped: bool = False) -> dict[Hashable, GroupTally]:
     """Groups from database totals: rows (group, status, n, brier, outcome, outcome_sq, probability, loglik).
 
     The coin-flip total is not needed from the database: (0.5 - o)^2 = 0.25 - o + o^2.
+    `snapped`: the sums went through `snap_sum` already (stored that way), which spares
+    50,000 conversions for 10,000 sources.
     """
+    to_float = _as_float if snapped else snap_sum
     groups: dict[Hashable, GroupTally] = {}
     for key, status, n, brier_sum, o_sum, o2_sum, p_sum, loglik in rows:
         group = groups.get(key)
         if group is None:
             group = groups[key] = GroupTally(sums=Sums())
         if status == SCORED:
-            n, o_sum, o2_sum = int(n), _snap(o_sum), _snap(o2_sum)
+            n, o_sum, o2_sum = int(n), to_float(o_sum), to_float(o2_sum)
             coin = max(0.25 * n - o_sum + o2_sum, 0.0)
-            group.sums += Sums(n, _snap(brier_sum), coin, o_sum, o2_sum, _snap(p_sum), _snap(loglik))
+            group.sums += Sums(n, to_float(brier_sum), coin, o_sum, o2_sum, to_float(p_sum), to_float(loglik))
         else:
             group.count(status, int(n))
     return groups

@@ -36,11 +36,10 @@ def _format_table(rows: list[dict], by: str, with_consensus: bool) -> list[str]:
             cells.append(num(row.get("relative_brier"), signed=True))
         cells += [str(row["pending"]), str(row["ambiguous"] + row["annulled"])]
         table.append(cells)
-    widths = [max(len(r[i]) for r in table) for i in range(len(headers))]
-    lines = []
-    for r in table:
-        lines.append("  ".join(cell.ljust(widths[i]) if i == 1 else cell.rjust(widths[i]) for i, cell in enumerate(r)).rstrip())
-    return lines
+    widths = [max(map(len, column)) for column in zip(*table)]
+    # One format string for every line: 10,000 rows, cell by cell, took a tenth of a second.
+    line = "  ".join(f"{{:{'<' if i == 1 else '>'}{width}}}" for i, width in enumerate(widths))
+    return [line.format(*r).rstrip() for r in table]
 
 
 def _track_record(arguments: dict, use_cache: bool) -> list[dict]:
@@ -100,7 +99,7 @@ def _track_record_from_totals(as_of: date, use_stored: bool) -> list[dict] | Non
             return None
         if not totals.usable_as_of(as_of.isoformat()):
             return None
-        return reports.rows_from_totals(totals.rows, "source", totals.names, scoring.DEFAULT_CLIP)
+        return reports.rows_from_totals(totals.rows, "source", totals.names, scoring.DEFAULT_CLIP, snapped=True)
     finally:
         direct.close()
 
