@@ -125,9 +125,10 @@ def score_cmd(by, sources, tags, consensus, clip, as_of, since, until, all_forec
     scored; unresolved ones are pending. Rows are ranked by a shrunk Brier, pulled towards
     a coin flip for small n, so one lucky forecast does not top the table.
 
-    A result is cached in the database and reused until anything it depends on changes
-    (database triggers mark every change, whoever makes it): the first run after a change
-    pays the full cost. --no-cache recomputes.
+    The default score (by source, no filters) keeps per-source totals in the database:
+    database triggers mark the sources each change touches, whoever makes it, and the next
+    score recomputes just those. Other options cache their result until anything they depend
+    on changes. --no-cache recomputes everything and stores nothing.
 
     \b
     Example:
