@@ -88,7 +88,9 @@ def _open(url: str) -> DirectConnection | None:
             )
         except sqlite3.Error:
             return None
+        # As predtrack/db.py sets them (the file is in WAL mode already: that is persistent).
         raw.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS}")
+        raw.execute("PRAGMA synchronous = NORMAL")
         raw.execute("PRAGMA foreign_keys = ON")
         return DirectConnection(raw, "sqlite")
     conninfo = _postgres_conninfo(url)
