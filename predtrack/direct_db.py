@@ -107,6 +107,16 @@ def _open(url: str) -> DirectConnection | None:
     return None
 
 
+def of_session(session) -> DirectConnection:
+    """The driver connection under a SQLAlchemy session, inside the session's transaction.
+
+    For writers that already hold a session (an import) and call predtrack/score_totals.py:
+    what runs on it belongs to the session's transaction. Not to be closed by the caller.
+    """
+    connection = session.connection()
+    return DirectConnection(connection.connection.driver_connection, connection.dialect.name)
+
+
 def driver_errors(direct: DirectConnection) -> tuple[type[Exception], ...]:
     """The exception classes a query on this connection raises for database trouble."""
     if direct.dialect == "sqlite":

@@ -238,6 +238,60 @@ def read(direct: DirectConnection, *, use_stored: bool = True) -> Totals:
         direct.raw.execute("ROLLBACK")  # nothing was written: end the snapshot
 
 
+def refresh_in_transaction(direct: DirectConnection) -> bool:
+    """Bring the totals up to date inside the caller's write transaction, if many sources are dirty.
+
+    For bulk writers (an import): after one, most sources are dirty and the next score would
+    add up every forecast again; doing it here, in the import's own transaction, costs the
+    import a few percent and leaves the totals current when it commits (or rolls back with
+    it). A few dirty sources are left to the next score, which recomputes them cheaply.
+    Returns whether it recomputed.
+    """
+    state = _execute(direct, "SELECT complete, code FROM score_totals_state WHERE id = 1")
+    dirty = _execute(direct, "SELECT count(*) FROM score_totals_dirty")[0][0]
+    known = _execute(direct, "SELECT count(DISTINCT source_id) FROM score_totals")[0][0]
+    current = bool(state) and bool(state[0][0]) and state[0][1] == code_fingerprint()
+    if current and dirty <= max(FULL_RECOMPUTE_MIN, FULL_RECOMPUTE_SHARE * known):
+        return False
+    fresh = compute(direct)
+    _replace_all(direct, fresh)
+    return True
+
+
+def _replace_all(direct: DirectConnection, fresh: list[tuple], version: int | None = None) -> None:
+    """Every source's totals replaced by `fresh`, nothing dirty, the state complete (within the caller's transaction)."""
+    cursor = direct.raw.cursor()
+    try:
+        cursor.execute("DELETE FROM score_totals")
+        cursor.execute("DELETE FROM score_totals_dirty")
+        _insert(direct, cursor, fresh)
+        _mark_complete(direct, cursor, version)
+    finally:
+        cursor.close()
+
+
+def _insert(direct: DirectConnection, cursor, rows: list[tuple]) -> None:
+    if rows:
+        cursor.executemany(
+            "INSERT INTO score_totals (source_id, status, n, brier, outcome, outcome_sq, probability, loglik, horizon) "
+            f"VALUES ({direct.placeholders(9)})",
+            rows,
+        )
+
+
+def _mark_complete(direct: DirectConnection, cursor, version: int | None) -> None:
+    mark = direct.placeholder
+    complete = "1" if direct.dialect == "sqlite" else "true"
+    if version is None:  # within a writer's transaction: the version it will commit
+        cursor.execute(
+            f"UPDATE score_totals_state SET complete = {complete}, code = {mark}, "
+            "version = (SELECT version FROM data_version WHERE id = 1) WHERE id = 1",
+            (code_fingerprint(),),
+        )
+    else:
+        cursor.execute(f"UPDATE score_totals_state SET complete = {complete}, code = {mark}, version = {mark} WHERE id = 1", (code_fingerprint(), version))
+
+
 def store(direct: DirectConnection, totals: Totals) -> bool:
     """Write back what `read` recomputed, if the data is still at the snapshot's version.
 
@@ -251,7 +305,6 @@ def store(direct: DirectConnection, totals: Totals) -> bool:
         return False
     raw = direct.raw
     sqlite = direct.dialect == "sqlite"
-    mark = direct.placeholder
     try:
         if sqlite:
             raw.execute(f"PRAGMA busy_timeout = {STORE_LOCK_WAIT_MS}")
@@ -264,25 +317,18 @@ def store(direct: DirectConnection, totals: Totals) -> bool:
         if not current or int(current[0][0]) != totals.version:
             raw.execute("ROLLBACK")
             return False
-        cursor = raw.cursor()
         if totals.recomputed is None:
-            cursor.execute("DELETE FROM score_totals")
-            cursor.execute("DELETE FROM score_totals_dirty")
-        elif totals.recomputed:
-            ids = tuple(totals.recomputed)
-            cursor.execute(f"DELETE FROM score_totals WHERE source_id IN ({direct.placeholders(len(ids))})", ids)
-            cursor.execute(f"DELETE FROM score_totals_dirty WHERE source_id IN ({direct.placeholders(len(ids))})", ids)
-        if totals.fresh:
-            cursor.executemany(
-                "INSERT INTO score_totals (source_id, status, n, brier, outcome, outcome_sq, probability, loglik, horizon) "
-                f"VALUES ({direct.placeholders(9)})",
-                totals.fresh,
-            )
-        cursor.execute(
-            f"UPDATE score_totals_state SET complete = {'1' if sqlite else 'true'}, code = {mark}, version = {mark} WHERE id = 1",
-            (code_fingerprint(), totals.version),
-        )
-        cursor.close()
+            _replace_all(direct, totals.fresh, totals.version)
+        else:
+            cursor = raw.cursor()
+            try:
+                ids = tuple(totals.recomputed)
+                cursor.execute(f"DELETE FROM score_totals WHERE source_id IN ({direct.placeholders(len(ids))})", ids)
+                cursor.execute(f"DELETE FROM score_totals_dirty WHERE source_id IN ({direct.placeholders(len(ids))})", ids)
+                _insert(direct, cursor, totals.fresh)
+                _mark_complete(direct, cursor, totals.version)
+            finally:
+                cursor.close()
         raw.execute("COMMIT")
         return True
     except Exception as error:
