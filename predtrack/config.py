@@ -134,6 +134,17 @@ def _str_list(value: Any, where: str) -> list[str]:
     raise ConfigError(f"invalid {where} {value!r}: expected a list of strings")
 
 
+def _address_list(value: Any, where: str) -> list[str]:
+    """Recipients: each one bare address (they are the SMTP envelope's recipients, not header text)."""
+    from predtrack.errors import InvalidValue
+    from predtrack.values import check_email
+
+    try:
+        return [check_email(where, address) for address in _str_list(value, where)]
+    except InvalidValue as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def _env_bool(value: str, where: str) -> bool:
     lowered = value.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -205,7 +216,7 @@ def load_settings(
     if m.sender is not None:
         _expect(m.sender, str, "[mail] from", "an email address")
     to = env.get("PREDTRACK_MAIL_TO")
-    m.to = _str_list(to if to is not None else mail.get("to", []), "[mail] to")
+    m.to = _address_list(to if to is not None else mail.get("to", []), "[mail] to")
     for key in ("starttls", "ssl"):
         env_value = env.get(f"PREDTRACK_MAIL_{key.upper()}")
         value = _env_bool(env_value, f"PREDTRACK_MAIL_{key.upper()}") if env_value is not None else mail.get(key, False)
@@ -251,7 +262,7 @@ def load_settings(
     except Exception:
         raise ConfigError(f"invalid [nag] timezone {n.timezone!r}: expected an IANA zone name such as UTC or Europe/Berlin") from None
     escalate_to = env.get("PREDTRACK_NAG_ESCALATE_TO")
-    n.escalate_to = _str_list(escalate_to if escalate_to is not None else nag.get("escalate_to", []), "[nag] escalate_to")
+    n.escalate_to = _address_list(escalate_to if escalate_to is not None else nag.get("escalate_to", []), "[nag] escalate_to")
     weekly = env.get("PREDTRACK_NAG_WEEKLY_DIGEST")
     n.weekly_digest = (
         _env_bool(weekly, "PREDTRACK_NAG_WEEKLY_DIGEST") if weekly is not None

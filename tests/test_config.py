@@ -52,6 +52,9 @@ def test_user_name_falls_back_to_the_login(tmp_path):
         ("[mail]\nport = \"twenty-five\"\n", "[mail] port"),
         ("[probability.words]\nlikely = 7\n", "[probability.words]"),
         ("not toml at all = = =\n", "not valid TOML"),
+        ("[mail]\nto = [\"ana@example.org\", \"ben at example.org\"]\n", "invalid [mail] to 'ben at example.org'"),
+        ("[mail]\nto = \"Ana <ana@example.org>\"\n", "[mail] to"),
+        ("[nag]\nescalate_to = [\"boss@\"]\n", "invalid [nag] escalate_to 'boss@'"),
     ],
 )
 def test_bad_config_values_are_named(tmp_path, text, message):
@@ -77,6 +80,8 @@ def test_environment_overrides_mail_and_nag(tmp_path):
     assert load_settings(str(config), None, {"PREDTRACK_NAG_WEEKLY_DIGEST": "true"}).nag.weekly_digest is True
     with pytest.raises(ConfigError, match="PREDTRACK_NAG_WEEKLY_DIGEST"):
         load_settings(str(config), None, {"PREDTRACK_NAG_WEEKLY_DIGEST": "sometimes"})
+    with pytest.raises(ConfigError, match="name@example.org"):  # says what is accepted
+        load_settings(str(config), None, {"PREDTRACK_MAIL_TO": "y@e.org,nobody"})
 
 
 def test_init_writes_a_commented_config_that_loads(run_cli, tmp_path):
