@@ -97,3 +97,14 @@ def random_world(store, seed: int):
                 fid = store.forecast(pid, source, p, stated, withdrawn=withdrawn)
                 stored.append((fid, pid, source, p, stated, withdrawn))
     return truth, stored
+
+
+def one_resolved_prediction_csv(folder, prediction_id: str):
+    """A flat CSV for `predtrack import`: one prediction, resolved yes, forecast by Carol."""
+    path = folder / f"{prediction_id}.csv"
+    path.write_text(
+        "prediction,claim,deadline,source,probability,stated,outcome,resolved\n"
+        f"{prediction_id},{prediction_id.upper()} happens,2026-05-01,Carol,0.8,2026-01-02,yes,2026-05-02\n",
+        encoding="utf-8",
+    )
+    return path

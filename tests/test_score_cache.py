@@ -14,6 +14,8 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import text
 
+from score_world import one_resolved_prediction_csv
+
 AS_OF = "2026-11-25"
 
 
@@ -91,16 +93,6 @@ def _sql(url: str, statement: str) -> None:
     engine.dispose()
 
 
-def _import_file(url, run_cli, tmp_path):
-    path = tmp_path / "more.csv"
-    path.write_text(
-        "prediction,claim,deadline,source,probability,stated,outcome,resolved\n"
-        "d,D happens,2026-05-01,Carol,0.8,2026-01-02,yes,2026-05-02\n",
-        encoding="utf-8",
-    )
-    ok(run_cli, "import", str(path))
-
-
 CHANGES = {
     "add a forecast": ((), lambda url, run_cli, tmp: ok(run_cli, "forecast", "a", "--by", "Carol", "-p", "0.9", "--stated", "2026-02-01")),
     "withdraw a forecast": ((), lambda url, run_cli, tmp: ok(run_cli, "forecast", "a", "--by", "Bob", "--withdraw")),
@@ -110,7 +102,7 @@ CHANGES = {
     "delete a prediction": ((), lambda url, run_cli, tmp: ok(run_cli, "delete", "b", "--yes")),
     "rename a source": ((), lambda url, run_cli, tmp: ok(run_cli, "sources", "rename", "Bob", "Robert")),
     "merge sources": ((), lambda url, run_cli, tmp: ok(run_cli, "sources", "merge", "Bob", "Jane")),
-    "import a file": ((), lambda url, run_cli, tmp: _import_file(url, run_cli, tmp)),
+    "import a file": ((), lambda url, run_cli, tmp: ok(run_cli, "import", str(one_resolved_prediction_csv(tmp, "d")))),
     "SQL update of a probability": ((), lambda url, run_cli, tmp: _sql(
         url, "UPDATE forecast SET probability = 0.05 WHERE prediction_id = 'a' AND source_id = (SELECT id FROM source WHERE name = 'Jane')")),
     "SQL update of an outlet": (("--by", "outlet"), lambda url, run_cli, tmp: _sql(url, "UPDATE article SET outlet = 'Daily Planet'")),

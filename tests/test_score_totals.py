@@ -19,7 +19,7 @@ import time
 import pytest
 from sqlalchemy import text
 
-from score_world import Store, random_world
+from score_world import Store, one_resolved_prediction_csv, random_world
 
 AS_OF = "2026-11-25"
 GENERAL = ("--since", "2000-01-01", "--no-cache")  # the same selection through score_data
@@ -90,16 +90,6 @@ def test_the_default_score_is_the_general_computation_on_random_data(backend_url
     assert sum(row["n"] + row["pending"] + row["ambiguous"] + row["annulled"] for row in rows) > 0
 
 
-def _import(run_cli, tmp_path):
-    path = tmp_path / "more.csv"
-    path.write_text(
-        "prediction,claim,deadline,source,probability,stated,outcome,resolved\n"
-        "e,E happens,2026-05-01,Carol,0.8,2026-01-02,yes,2026-05-02\n",
-        encoding="utf-8",
-    )
-    ok(run_cli, "import", str(path))
-
-
 # change -> (how, the names of the sources it should mark)
 CHANGES = {
     "a new forecast": (lambda url, cli, tmp: ok(cli, "forecast", "a", "--by", "Carol", "-p", "0.9", "--stated", "2026-02-01"), {"Carol"}),
@@ -112,7 +102,7 @@ CHANGES = {
     "a merge of sources": (lambda url, cli, tmp: ok(cli, "sources", "merge", "Bob", "Jane"), {"Jane", "Bob"}),
     "a renamed source": (lambda url, cli, tmp: ok(cli, "sources", "rename", "Bob", "Robert"), set()),
     "new tags": (lambda url, cli, tmp: ok(cli, "edit", "a", "--tag", "z"), set()),
-    "an import": (lambda url, cli, tmp: _import(cli, tmp), {"Carol"}),
+    "an import": (lambda url, cli, tmp: ok(cli, "import", str(one_resolved_prediction_csv(tmp, "e"))), {"Carol"}),
     "SQL: a probability": (
         lambda url, cli, tmp: query(url, "UPDATE forecast SET probability = 0.05 WHERE prediction_id = 'a' "
                                          "AND source_id = (SELECT id FROM source WHERE name = 'Jane')"),
