@@ -598,6 +598,11 @@ def import_paths(session: Session, paths: Iterable[str], *, actor: str, now: dat
             problems = importer.errors + reader.all_errors
             if problems:
                 raise FileErrors(problems)
+            # A large import leaves most sources' score totals dirty: recompute them here, in
+            # this transaction, rather than in the next `predtrack score` (score_totals.py).
+            from predtrack import direct_db, score_totals
+
+            score_totals.refresh_in_transaction(direct_db.of_session(session))
             return importer.finish([str(f) for f in files])
 
 

@@ -291,3 +291,43 @@ def test_scores_racing_a_writer_process_never_keep_stale_totals(world):
     general = _run([*predtrack, *GENERAL], env)
     assert final.returncode == 0 and general.returncode == 0
     assert final.stdout == general.stdout
+
+
+def test_a_large_import_leaves_the_totals_current(backend_url, run_cli, tmp_path):
+    """Most sources changed: the import recomputes the totals itself, and the next score has nothing to do."""
+    from predtrack import score_totals
+
+    ok(run_cli, "add", "A happens", "--id", "a", "--by", "Jane", "--deadline", "2026-06-01", "--stated", "2026-01-05", "-p", "0.7")
+    score_json(run_cli)
+    lines = ["prediction,claim,deadline,source,probability,stated,outcome,resolved"]
+    for i in range(score_totals.FULL_RECOMPUTE_MIN + 20):
+        lines.append(f"bulk{i},Bulk {i} happens,2026-05-01,Source {i},0.{i % 9 + 1},2026-01-02,{'yes' if i % 3 else 'no'},2026-05-02")
+    path = tmp_path / "bulk.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    ok(run_cli, "import", str(path))
+    assert is_complete(backend_url)
+    assert dirty_sources(backend_url) == set()
+    assert score_json(run_cli) == score_json(run_cli, *GENERAL)
+    assert len(json.loads(score_json(run_cli))) == score_totals.FULL_RECOMPUTE_MIN + 21
+
+
+def test_a_small_import_leaves_its_sources_to_the_next_score(world, run_cli, tmp_path):
+    ok(run_cli, "import", str(one_resolved_prediction_csv(tmp_path, "e")))
+    assert dirty_sources(world) == {source_ids(world)["Carol"]}
+
+
+def test_a_failed_import_leaves_the_totals_as_they_were(backend_url, run_cli, tmp_path):
+    from predtrack import score_totals
+
+    ok(run_cli, "add", "A happens", "--id", "a", "--by", "Jane", "--deadline", "2026-06-01", "--stated", "2026-01-05", "-p", "0.7")
+    before = score_json(run_cli)
+    stored = query(backend_url, "SELECT source_id, status, n FROM score_totals ORDER BY source_id, status")
+    lines = ["prediction,claim,deadline,source,probability,stated,outcome,resolved"]
+    for i in range(score_totals.FULL_RECOMPUTE_MIN + 20):
+        lines.append(f"bulk{i},Bulk {i} happens,2026-05-01,Source {i},0.5,2026-01-02,yes,2026-05-02")
+    lines.append("broken,Broken,2026-05-01,Someone,1.5,2026-01-02,,")  # a probability above 1
+    path = tmp_path / "bulk.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    assert run_cli("import", str(path)).exit_code == 1
+    assert query(backend_url, "SELECT source_id, status, n FROM score_totals ORDER BY source_id, status") == stored
+    assert score_json(run_cli) == before
