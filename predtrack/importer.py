@@ -598,12 +598,12 @@ def import_paths(session: Session, paths: Iterable[str], *, actor: str, now: dat
             problems = importer.errors + reader.all_errors
             if problems:
                 raise FileErrors(problems)
-            # A large import leaves most sources' score totals dirty: recompute them here, in
-            # this transaction, rather than in the next `predtrack score` (score_totals.py).
-            from predtrack import direct_db, score_totals
+        # A large import leaves most sources' score totals dirty: recompute them here, in
+        # this transaction, rather than in the next `predtrack score` (score_totals.py).
+        from predtrack import direct_db, score_totals
 
-            score_totals.refresh_in_transaction(direct_db.of_session(session))
-            return importer.finish([str(f) for f in files])
+        score_totals.refresh_in_transaction(direct_db.of_session(session))
+        return importer.finish([str(f) for f in files])
 
 
 DATA_VERSION_TRIGGERS = r"SELECT name, sql FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'trg\_%\_data\_version' ESCAPE '\'"
@@ -626,8 +626,11 @@ def _one_data_version_bump(session: Session):
     triggers = connection.exec_driver_sql(DATA_VERSION_TRIGGERS).fetchall()
     for name, _sql in triggers:
         connection.exec_driver_sql(f'DROP TRIGGER "{name}"')
+    # Rows written by this connection so far: an import that writes none (the same file
+    # again) leaves the version, and so every cached score, alone.
+    written_before = connection.connection.driver_connection.total_changes
     yield
-    if triggers:
+    if triggers and connection.connection.driver_connection.total_changes != written_before:
         connection.exec_driver_sql("UPDATE data_version SET version = version + 1 WHERE id = 1")
     for _name, sql in triggers:
         connection.exec_driver_sql(sql)
