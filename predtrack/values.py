@@ -1,5 +1,5 @@
 """Pure checks and readers for values a user types or a file holds: ids, tags, outcomes,
-probabilities, links and email addresses. No database and nothing heavy, so the file readers and the CLI can use them
+probabilities, links, email addresses and free text. No database and nothing heavy, so the file readers and the CLI can use them
 without loading SQLAlchemy.
 """
 
@@ -13,13 +13,36 @@ from urllib.parse import urlsplit
 
 from predtrack.errors import InvalidValue
 
+# The widths of the VARCHAR columns that hold text a user gives, by table.column. SQLite
+# ignores a VARCHAR's width while PostgreSQL refuses a longer value with a raw driver error, so
+# every reader checks these before anything is written: one file, one behaviour on both.
+# models.py and migrations/ declare the same numbers; tests/test_text_limits.py compares them
+# with the tables so that they cannot drift apart.
+COLUMN_LENGTHS = {
+    "prediction.id": 120,
+    "prediction.owner": 320,
+    "prediction_tag.tag": 100,
+    "source.name": 200,
+    "source_alias.alias": 200,
+    "article.url": 2000,
+    "article.outlet": 200,
+    "article.author": 200,
+    "article.seed": 200,
+    "forecast.probability_text": 200,
+    "resolution.recorded_by": 200,
+    "event.actor": 200,
+}
+
 OUTCOME_WORDS = ("yes", "no", "ambiguous", "annulled")
 OUTCOME_ACCEPTED = "yes, no, ambiguous, annulled, or a number in [0, 1]"
 PROBABILITY_ACCEPTED = "a number in [0, 1], a percentage such as 70%, or an estimative word such as 'likely'"
 SOURCE_KINDS = ("person", "organisation", "outlet", "unknown")
-ID_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
-ID_ACCEPTED = "lowercase letters, digits and hyphens, starting with a letter or digit, at most 120 characters"
-TAG_PATTERN = re.compile(r"^[\w][\w .:/+-]*$")
+# Matched whole (fullmatch): with `$`, a trailing newline would slip through.
+ID_PATTERN = re.compile(rf"[a-z0-9][a-z0-9-]{{0,{COLUMN_LENGTHS['prediction.id'] - 1}}}")
+ID_ACCEPTED = (f"lowercase letters, digits and hyphens, starting with a letter or digit, "
+               f"at most {COLUMN_LENGTHS['prediction.id']} characters")
+TAG_PATTERN = re.compile(r"[\w][\w .:/+-]*")
+TAG_ACCEPTED = f"letters, digits, spaces and . : / + - (at most {COLUMN_LENGTHS['prediction_tag.tag']} characters)"
 SLUG_WORDS = 8
 URL_ACCEPTED = "an http(s) URL with a host, such as https://example.org/news"
 EVIDENCE_ACCEPTED = f"{URL_ACCEPTED}, or seed:FILE for a seed article (which has no URL)"
@@ -33,6 +56,58 @@ _HOST_PATTERN = re.compile(r"(?:[^\W_](?:[\w-]*[^\W_])?)(?:\.[^\W_](?:[\w-]*[^\W
 _EMAIL_LABEL = r"[^\W_](?:(?:[^\W_]|-)*[^\W_])?"
 _EMAIL_PATTERN = re.compile(rf"[^\s@<>()\[\],;:\"\\]+@{_EMAIL_LABEL}(?:\.{_EMAIL_LABEL})+")
 _SEED_REFERENCE = re.compile(r"seed:[\w.-]+")
+# What no text may hold: control characters (C0, DEL, C1; PostgreSQL refuses NUL outright) and
+# unpaired surrogates (not Unicode: neither database driver can encode them). One-line values
+# refuse every control character and the Unicode line and paragraph separators as well;
+# multi-line text keeps tab, line feed and carriage return (a CSV saved on Windows ends its
+# lines inside a quoted cell with CR LF).
+_SINGLE_LINE_REFUSED = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+_MULTILINE_REFUSED = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff]")
+_CHARACTER_NAMES = {"\x00": "NUL", "\t": "a tab", "\n": "a line break", "\r": "a carriage return",
+                    "\u2028": "a line separator", "\u2029": "a paragraph separator"}
+# An error shows a long value by its start: a refused 2,000-character url should not fill the screen.
+_SHOWN_LENGTH = 80
+_EXCERPT_LENGTH = 40
+
+
+def shown(value: object) -> object:
+    """`value` as an error message quotes it: a text longer than 80 characters cut to its first 40 and '...'."""
+    if isinstance(value, str) and len(value) > _SHOWN_LENGTH:
+        return value[:_EXCERPT_LENGTH] + "..."
+    return value
+
+
+def text_accepted(max_length: int | None, multiline: bool) -> str:
+    """What `check_text` accepts, in words, for the `expected ...` of its errors."""
+    if not multiline:
+        size = f"one line of at most {max_length} characters" if max_length is not None else "one line of text"
+        return f"{size}, without control characters"
+    size = f"text of at most {max_length} characters" if max_length is not None else "text"
+    return f"{size} without control characters other than tab and line breaks"
+
+
+def check_text(field: str, value: str | None, max_length: int | None = None, multiline: bool = False) -> str | None:
+    """`value` unchanged when both databases can store it as the same text; InvalidValue naming `field` otherwise.
+
+    Refused: control characters (NUL above all, which PostgreSQL cannot store) and unpaired
+    surrogates; in a one-line value (`multiline` false: names, tags, ids, links) also tabs and
+    line breaks; and more than `max_length` characters, the width of the column that holds it
+    (see COLUMN_LENGTHS), which SQLite would store and PostgreSQL refuse. The message says
+    which character was found where, or how long the value is. None passes as None.
+    """
+    if value is None:
+        return None
+    found = (_MULTILINE_REFUSED if multiline else _SINGLE_LINE_REFUSED).search(value)
+    if found is not None:
+        char = found.group()
+        name = _CHARACTER_NAMES.get(char)
+        if name is None:
+            name = "an unpaired surrogate" if "\ud800" <= char <= "\udfff" else "a control character"
+        raise InvalidValue(field, shown(value), f"{text_accepted(max_length, multiline)}; found {name} "
+                                                f"(U+{ord(char):04X}) at character {found.start() + 1}")
+    if max_length is not None and len(value) > max_length:
+        raise InvalidValue(field, shown(value), f"{text_accepted(max_length, multiline)}; it has {len(value)} characters")
+    return value
 
 
 def parse_outcome(value: str | float | int | bool) -> tuple[str, float | None]:
@@ -84,8 +159,8 @@ def slugify(text: str) -> str:
 
 
 def check_id(value: str) -> str:
-    if not ID_PATTERN.match(value or ""):
-        raise InvalidValue("id", value, ID_ACCEPTED)
+    if not ID_PATTERN.fullmatch(value or ""):
+        raise InvalidValue("id", shown(value), ID_ACCEPTED)
     return value
 
 
@@ -96,33 +171,46 @@ def clean_tags(tags: Iterable[str]) -> list[str]:
         tag = tag.strip().lower()
         if not tag:
             continue
-        if len(tag) > 100 or not TAG_PATTERN.match(tag):
-            raise InvalidValue("tag", tag, "letters, digits, spaces and . : / + - (at most 100 characters)")
+        if len(tag) > COLUMN_LENGTHS["prediction_tag.tag"] or not TAG_PATTERN.fullmatch(tag):
+            raise InvalidValue("tag", shown(tag), TAG_ACCEPTED)
         if tag not in cleaned:
             cleaned.append(tag)
     return cleaned
 
 
+def _is_http_url(url: str) -> bool:
+    try:
+        parts = urlsplit(url)
+        parts.port  # raises ValueError when the port is not a number in 0..65535
+    except ValueError:
+        return False
+    return bool(
+        parts.scheme.lower() in ("http", "https")
+        and parts.hostname
+        and _HOST_PATTERN.fullmatch(parts.hostname)
+        and not any(char.isspace() or not char.isprintable() for char in url)
+    )
+
+
+def _check_link_length(field: str, link: str, accepted: str) -> str:
+    """Every link fits an article's url column: a CSV url cell is an article's on one row and evidence on another."""
+    limit = COLUMN_LENGTHS["article.url"]
+    if len(link) > limit:
+        raise InvalidValue(field, shown(link), f"{accepted}, at most {limit} characters; it has {len(link)} characters")
+    return link
+
+
 def check_url(field: str, text: str) -> str:
-    """`text` stripped when it is an http or https URL with a host; InvalidValue naming `field` otherwise.
+    """`text` stripped when it is an http or https URL with a host, of at most 2000 characters;
+    InvalidValue naming `field` otherwise.
 
     A bare domain ("example.org/news") is refused rather than guessed at: the link is shown
     and followed as it is stored.
     """
     url = str(text).strip()
-    try:
-        parts = urlsplit(url)
-        parts.port  # raises ValueError when the port is not a number in 0..65535
-    except ValueError:
-        raise InvalidValue(field, text, URL_ACCEPTED) from None
-    if (
-        parts.scheme.lower() not in ("http", "https")
-        or not parts.hostname
-        or not _HOST_PATTERN.fullmatch(parts.hostname)
-        or any(char.isspace() or not char.isprintable() for char in url)
-    ):
-        raise InvalidValue(field, text, URL_ACCEPTED)
-    return url
+    if not _is_http_url(url):
+        raise InvalidValue(field, shown(text), URL_ACCEPTED)
+    return _check_link_length(field, url, URL_ACCEPTED)
 
 
 def check_evidence(field: str, text: str) -> str:
@@ -131,17 +219,18 @@ def check_evidence(field: str, text: str) -> str:
     The seed articles have no URL, so the reviewed predictions files cite them by file name.
     """
     link = str(text).strip()
-    if _SEED_REFERENCE.fullmatch(link):
-        return link
-    try:
-        return check_url(field, link)
-    except InvalidValue:
-        raise InvalidValue(field, text, EVIDENCE_ACCEPTED) from None
+    if not (_SEED_REFERENCE.fullmatch(link) or _is_http_url(link)):
+        raise InvalidValue(field, shown(text), EVIDENCE_ACCEPTED)
+    return _check_link_length(field, link, EVIDENCE_ACCEPTED)
 
 
 def check_email(field: str, text: str) -> str:
-    """`text` stripped when it is one bare email address; InvalidValue naming `field` otherwise."""
+    """`text` stripped when it is one bare email address of at most 320 characters; InvalidValue naming `field` otherwise."""
     address = str(text).strip()
-    if not _EMAIL_PATTERN.fullmatch(address):
-        raise InvalidValue(field, text, EMAIL_ACCEPTED)
+    # The pattern's local part takes any character but a few; control characters (NUL) are not addresses either.
+    if not _EMAIL_PATTERN.fullmatch(address) or not address.isprintable():
+        raise InvalidValue(field, shown(text), EMAIL_ACCEPTED)
+    limit = COLUMN_LENGTHS["prediction.owner"]
+    if len(address) > limit:
+        raise InvalidValue(field, shown(text), f"{EMAIL_ACCEPTED}, at most {limit} characters; it has {len(address)} characters")
     return address
