@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator
 
 from predtrack.errors import InvalidValue
-from predtrack.values import check_email, check_evidence, check_url
+from predtrack.values import COLUMN_LENGTHS, check_email, check_evidence, check_text, check_url, shown
 
 YAML_SUFFIXES = (".yaml", ".yml")
 JSON_SUFFIXES = (".json",)
@@ -46,6 +46,44 @@ FORECAST_KEYS = (
 )
 RESOLUTION_KEYS = ("outcome", "resolved", "evidence", "note", "by", "recorded")
 HISTORY_KEYS = RESOLUTION_KEYS + ("superseded",)
+
+# How each free-text key is checked (values.check_text), the same on SQLite and PostgreSQL:
+# the width of the column that holds it (None: a TEXT column, unbounded) and whether it may
+# span lines. Names (of sources, outlets, authors, resolvers, seed files) and deadline phrases
+# are one line; titles and probability words are copied from an article, where a line may
+# wrap, so they keep tabs and line breaks. The flat CSV reads its columns by the same rules.
+# Ids, tags, links, addresses, dates, probabilities, outcomes and kinds have rules of their own.
+TEXT_RULES: dict[str, tuple[int | None, bool]] = {
+    "title": (None, True),
+    "outlet": (COLUMN_LENGTHS["article.outlet"], False),
+    "author": (COLUMN_LENGTHS["article.author"], False),
+    "seed": (COLUMN_LENGTHS["article.seed"], False),
+    "notes": (None, True),
+    "claim": (None, True),
+    "criteria": (None, True),
+    "deadline": (None, False),
+    "deadline_note": (None, True),
+    "source": (COLUMN_LENGTHS["source.name"], False),
+    "organisation": (COLUMN_LENGTHS["source.name"], False),
+    "words": (COLUMN_LENGTHS["forecast.probability_text"], True),
+    "quote": (None, True),
+    "note": (None, True),
+    "by": (COLUMN_LENGTHS["resolution.recorded_by"], False),
+}
+
+
+def _label(value: Any) -> str:
+    """A name as the place of an error shows it: as written when short and printable, else quoted
+    and cut, so that a refused id or source name does not put a NUL or 2,000 characters on the terminal."""
+    text = str(value)
+    return text if text.isprintable() and len(text) <= 80 else repr(shown(text))
+
+
+def check_text_key(key: str, text: str) -> str:
+    """`text` checked by the rule of `key` in TEXT_RULES; InvalidValue naming the key otherwise."""
+    max_length, multiline = TEXT_RULES[key]
+    return check_text(key, text, max_length, multiline)
+
 
 # An imported deadline note is kept in the prediction's notes as its last paragraph, so that
 # it survives the database (which has no column for it) and comes back out on export.
@@ -306,6 +344,8 @@ class _Reader:
             if required:
                 self.error(self.value_line(mapping, key, line), f"{what}: {key} must not be empty")
             return None
+        if key in TEXT_RULES:
+            return self.checked(mapping, key, line, what, text, check_text_key)
         return text
 
     def checked(self, mapping: dict, key: str, line: int, what: str, text: str, check) -> str:
@@ -387,7 +427,7 @@ class _Reader:
             self.error(line, "prediction: id is required")
         else:
             pid = self.value(data, "id", line, check_id, "prediction")
-        what = f"prediction {pid or raw_id or '(no id)'}"
+        what = f"prediction {pid or (_label(raw_id) if raw_id else '(no id)')}"
         given = {"claim", "deadline"}
         given.update(k for k in ("criteria", "owner", "notes", "tags") if k in data)
         if "deadline_note" in data:
@@ -447,6 +487,11 @@ class _Reader:
             self.error(self.value_line(data, "deadline", line), f"{what}: deadline must be a phrase or a date")
             return
         text = raw.isoformat() if isinstance(raw, (date, datetime)) else str(raw).strip()
+        try:
+            check_text_key("deadline", text)
+        except InvalidValue as exc:
+            self.error(self.value_line(data, "deadline", line), f"{what}: {exc}")
+            return
         record.deadline_text = text
         reference = article.published if article is not None and article.published else None
         if reference is None and record.forecasts:
@@ -495,7 +540,7 @@ class _Reader:
         errors_before = len(self.errors)
         self.check_keys(data, FORECAST_KEYS, "forecast", line)
         source = self.text(data, "source", line, f"{what}, forecast", required=True)
-        what = f"{what}, forecast by {source}" if source else f"{what}, forecast"
+        what = f"{what}, forecast by {_label(source)}" if source else f"{what}, forecast"
         source_kind = self.text(data, "source_kind", line, what)
         if source_kind is not None and source_kind not in SOURCE_KINDS:
             self.error(self.value_line(data, "source_kind", line), f"{what}: {InvalidValue('source_kind', source_kind, ', '.join(SOURCE_KINDS))}")
@@ -509,7 +554,9 @@ class _Reader:
             if result is not None:
                 probability, kind = result
                 if isinstance(data["probability"], str) and words is None and kind == "inferred":
-                    words = data["probability"].strip()
+                    # The words are stored as given: they meet the rule of a `words` key.
+                    words = self.checked(data, "probability", line, what, data["probability"].strip(),
+                                         lambda key, text: check_text(key, text, *TEXT_RULES["words"]))
         explicit_kind = self.text(data, "kind", line, what)
         if explicit_kind is not None:
             if explicit_kind not in PROBABILITY_KINDS:
@@ -531,6 +578,7 @@ class _Reader:
         withdrawn = None
         if data.get("withdrawn") is not None:
             withdrawn = self.value(data, "withdrawn", line, lambda v: read_datetime(v, "withdrawn"), what)
+        quote = self.text(data, "quote", line, what)
         if len(self.errors) > errors_before:
             return None
         given = {"quote", "words", "kind"}
@@ -540,7 +588,7 @@ class _Reader:
             given.add("withdrawn")
         return ForecastRecord(
             source=source, probability=probability, kind=kind, stated=stated, words=words,
-            quote=self.text(data, "quote", line, what), source_kind=source_kind, organisation=organisation,
+            quote=quote, source_kind=source_kind, organisation=organisation,
             article=forecast_article, withdrawn=withdrawn, given=frozenset(given), place=self.place(line),
         )
 
@@ -584,11 +632,11 @@ class _Reader:
                 self.error(line, f"{label}: superseded is required (when this resolution was replaced)")
             else:
                 superseded = self.value(data, "superseded", line, lambda v: read_datetime(v, "superseded"), label)
+        note, by = self.text(data, "note", line, label), self.text(data, "by", line, label)
         if len(self.errors) > errors_before:
             return None
         return ResolutionRecord(
-            outcome=outcome[0], outcome_value=outcome[1], resolved=resolved, evidence=evidence,
-            note=self.text(data, "note", line, label), by=self.text(data, "by", line, label),
+            outcome=outcome[0], outcome_value=outcome[1], resolved=resolved, evidence=evidence, note=note, by=by,
             recorded=recorded, superseded=superseded, place=self.place(line),
         )
 

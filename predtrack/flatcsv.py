@@ -39,6 +39,7 @@ from predtrack.errors import InvalidValue
 from predtrack.files import (
     PROBABILITY_KINDS,
     SOURCE_KINDS,
+    TEXT_RULES,
     ArticleRecord,
     ForecastRecord,
     PredictionRecord,
@@ -50,7 +51,7 @@ from predtrack.files import (
     read_outcome,
     read_probability,
 )
-from predtrack.values import check_email, check_evidence, check_url
+from predtrack.values import check_email, check_evidence, check_text, check_url, shown
 
 CORE_COLUMNS = (
     "prediction", "claim", "deadline", "source", "probability", "stated",
@@ -63,6 +64,15 @@ EXTRA_COLUMNS = (
     "title", "outlet", "author", "published", "seed", "article_notes",
 )
 COLUMNS = CORE_COLUMNS + EXTRA_COLUMNS
+# Free-text columns and the key of files.TEXT_RULES they follow, so that a CSV cell and a YAML
+# key are held to one rule (no control characters; one line and the column's width where it
+# has one). A probability cell given in words is stored as the words.
+TEXT_COLUMN_RULES = {
+    "claim": "claim", "criteria": "criteria", "quote": "quote", "notes": "notes", "deadline": "deadline",
+    "source": "source", "organisation": "organisation", "probability": "words", "words": "words",
+    "resolution_note": "note", "resolved_by": "by",
+    "title": "title", "outlet": "outlet", "author": "author", "seed": "seed", "article_notes": "notes",
+}
 TAG_SEPARATOR = ";"
 NO_DEADLINE = "none"  # a deadline cell saying the prediction has no deadline
 MAX_ERRORS = 1000  # kept with their text; beyond this only counted (a broken million-row file)
@@ -190,6 +200,7 @@ class FlatCsvReader:
             if names is None:
                 return
             has_extra = any(name in EXTRA_COLUMNS for name in names)
+            text_checks = self._text_checks(names)
             batch: list[tuple] = []
             start = reader.line_num + 1
             while True:
@@ -212,7 +223,7 @@ class FlatCsvReader:
                     self.error(f"{path_text}:{line}: the row has {len(cells)} cells but the header names {len(header)} columns")
                     continue
                 try:
-                    prediction, data = self._row(dict(zip(names, map(str.strip, cells))), has_extra, file_index, line)
+                    prediction, data = self._row(dict(zip(names, map(str.strip, cells))), has_extra, text_checks, file_index, line)
                 except RowError as exc:
                     self.error(f"{path_text}:{line}: {exc}")
                     continue
@@ -244,17 +255,50 @@ class FlatCsvReader:
             return None
         return names
 
-    def _row(self, v: dict[str, str], has_extra: bool, file_index: int, line: int) -> tuple[str, tuple]:
+    def _text_checks(self, names: Iterable[str]) -> list[tuple[str, Callable[[str, str], str], set[str] | None]]:
+        """(column, check, the cells it accepted) for each free-text column of a header.
+
+        One-line cells (names, phrases) repeat a lot and are checked once each, as links are;
+        multi-line text (claims, quotes, notes) rarely repeats, and one regular expression search
+        costs less than remembering it: those get no set.
+        """
+        checks = []
+        for name in names:
+            key = TEXT_COLUMN_RULES.get(name)
+            if key is None:
+                continue
+            max_length, multiline = TEXT_RULES[key]
+
+            def check(column: str, text: str, max_length=max_length, multiline=multiline) -> str:
+                return check_text(column, text, max_length, multiline)
+
+            checks.append((name, check, None if multiline else self._accepted_cells.setdefault(f"text:{name}", set())))
+        return checks
+
+    def _row(self, v: dict[str, str], has_extra: bool, text_checks: list, file_index: int, line: int) -> tuple[str, tuple]:
         """Check one row (stripped cells by column name); return (prediction id, staged tuple) or raise RowError."""
         problems: list[str] = []
         prediction = v.get("prediction") or None
         if prediction is None:
             problems.append("prediction is empty: every row names the prediction id it belongs to")
-        elif not self._id_pattern.match(prediction):
+        elif not self._id_pattern.fullmatch(prediction):
             try:
                 check_id(prediction)
             except InvalidValue as exc:
                 problems.append(str(exc))
+        refused: set[str] = set()
+        for column, check, accepted in text_checks:
+            text = v.get(column)
+            if not text or (accepted is not None and text in accepted):
+                continue
+            try:
+                check(column, text)
+            except InvalidValue as exc:
+                problems.append(str(exc))
+                refused.add(column)
+                continue
+            if accepted is not None and len(accepted) < 100_000:
+                accepted.add(text)
         extra = v if has_extra else {}
         published = stated = resolved = None
         if (text := (extra.get("published") or None)) is not None:
@@ -271,8 +315,8 @@ class FlatCsvReader:
             if source is None:
                 problems.append("probability given without a source: a forecast row needs both")
             if probability_cell is None:
-                problems.append(f"source {source!r} given without a probability: a forecast row needs both")
-            else:
+                problems.append(f"source {shown(source)!r} given without a probability: a forecast row needs both")
+            elif "probability" not in refused:
                 probability, kind, words = self._probability(probability_cell, problems)
             if stated is None:
                 stated = published
@@ -317,7 +361,7 @@ class FlatCsvReader:
         deadline_stated = deadline_text is not None or explicit_deadline is not None
         deadline = None
         vague = False
-        if deadline_text is not None and deadline_text.lower() == NO_DEADLINE:
+        if deadline_text is not None and (deadline_text.lower() == NO_DEADLINE or "deadline" in refused):
             deadline_text = None
         if deadline_text is not None:
             deadline, vague = self._deadline(deadline_text, stated or published or explicit_deadline, explicit_deadline, problems)
