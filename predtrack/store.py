@@ -16,7 +16,8 @@ from sqlmodel import Session
 
 from predtrack.errors import AlreadyExists, AlreadyResolved, Conflict, InvalidValue, NotFound
 from predtrack.values import (
-    SOURCE_KINDS, check_email, check_evidence, check_id, check_probability, check_url, clean_tags, parse_outcome, slugify,
+    COLUMN_LENGTHS, SOURCE_KINDS, check_email, check_evidence, check_id, check_probability, check_text, check_url, clean_tags,
+    parse_outcome, slugify,
 )
 from predtrack.models import (
     Article,
@@ -32,7 +33,12 @@ from predtrack.models import (
 
 
 def log_event(session: Session, actor: str, action: str, prediction_id: str | None, details: dict[str, Any], now: datetime) -> Event:
-    """Append one event; the log is never updated or deleted."""
+    """Append one event; the log is never updated or deleted.
+
+    The actor ([user] name, or `resolve --by`) is held to its column here, where every writer
+    passes: an unusable name fails the command, and its transaction, on both databases alike.
+    """
+    check_text("user name", actor, COLUMN_LENGTHS["event.actor"])
     event = Event(at=now, actor=actor, action=action, prediction_id=prediction_id, details=json.dumps(details, default=str, sort_keys=True))
     session.add(event)
     return event
@@ -49,11 +55,32 @@ def unique_id(session: Session, base: str) -> str:
     return f"{base}-{n}"
 
 
+def check_lookup(field: str, value: str) -> str:
+    """A name or id to look up, refused only when no database could be asked about it (a NUL).
+
+    It is not held to the rule for new values (one line, the column's width): a name stored
+    before those rules were checked must stay reachable, to be renamed or merged away.
+    """
+    return check_text(field, value, None, multiline=True)
+
+
+def check_source_name(field: str, name: str | None) -> str | None:
+    """A source name to store: one line of at most 200 characters (values.check_text)."""
+    return check_text(field, name, COLUMN_LENGTHS["source.name"])
+
+
+def check_forecast_text(quote: str | None, probability_text: str | None) -> None:
+    """The quote (any text) and the words a probability came from (200 characters); both copied from an article, lines and all."""
+    check_text("quote", quote, None, multiline=True)
+    check_text("probability words", probability_text, COLUMN_LENGTHS["forecast.probability_text"], multiline=True)
+
+
 # --- sources ----------------------------------------------------------------------------------
 
 
 def source_by_name(session: Session, name: str) -> Source | None:
     """The source called `name`, directly or through an alias left by a rename or merge."""
+    check_lookup("source", name)
     source = session.execute(select(Source).where(Source.name == name)).scalar_one_or_none()
     if source is not None:
         return source
@@ -75,8 +102,11 @@ def get_or_create_source(session: Session, name: str, now: datetime, kind: str |
     name = (name or "").strip()
     if not name:
         raise InvalidValue("source", name, "a non-empty name such as 'Meta' or 'Jane Doe'")
+    check_source_name("source", name)
     if kind is not None and kind not in SOURCE_KINDS:
         raise InvalidValue("source kind", kind, ", ".join(SOURCE_KINDS))
+    if organisation:
+        check_source_name("organisation", organisation.strip())
     source = source_by_name(session, name)
     if source is None:
         source = Source(name=name, kind=kind or "unknown", created_at=now)
@@ -93,6 +123,8 @@ def get_or_create_source(session: Session, name: str, now: datetime, kind: str |
 
 def set_source(session: Session, *, actor: str, now: datetime, name: str, kind: str | None = None, organisation: str | None = None) -> Source:
     """Set a source's kind and/or organisation (an executive belongs to Meta)."""
+    if organisation:
+        check_source_name("organisation", organisation.strip())
     source = require_source(session, name)
     changes: dict[str, Any] = {}
     if kind is not None:
@@ -116,10 +148,11 @@ def set_source(session: Session, *, actor: str, now: datetime, name: str, kind: 
 
 def rename_source(session: Session, *, actor: str, now: datetime, old: str, new: str) -> Source:
     """Rename a source; the old name stays an alias so files that use it still import."""
-    source = require_source(session, old)
     new = new.strip()
     if not new:
         raise InvalidValue("new name", new, "a non-empty name")
+    check_source_name("new name", new)
+    source = require_source(session, old)
     existing = source_by_name(session, new)
     if existing is not None and existing.id != source.id:
         raise AlreadyExists(f"a source called {new!r} exists already: use `predtrack sources merge {old!r} {new!r}`")
@@ -175,6 +208,7 @@ def get_or_create_article(session: Session, url: str | None, **fields: Any) -> A
 
 
 def require_prediction(session: Session, prediction_id: str) -> Prediction:
+    check_lookup("id", prediction_id)
     prediction = session.get(Prediction, prediction_id)
     if prediction is None:
         raise NotFound(f"unknown prediction id {prediction_id!r}: see `predtrack list --status all` for the ids")
@@ -185,11 +219,22 @@ def _check_claim(claim: str | None) -> str:
     claim = (claim or "").strip()
     if not claim:
         raise InvalidValue("claim", claim, "a non-empty statement of what will happen")
-    return claim
+    return check_text("claim", claim, None, multiline=True)
+
+
+def _check_criteria(criteria: str | None) -> str | None:
+    """The criteria stripped ('' is none); any text, several lines allowed."""
+    return check_text("criteria", (criteria or "").strip() or None, None, multiline=True)
+
+
+def _check_deadline_text(deadline_text: str | None) -> str | None:
+    """The phrase a deadline came from ('by Q2 2027'): one line."""
+    return check_text("deadline", deadline_text)
 
 
 def earliest_stated(session: Session, prediction_id: str) -> date | None:
     """The date of the prediction's first (non-withdrawn) forecast: what deadline phrases count from."""
+    check_lookup("id", prediction_id)
     return session.execute(
         select(func.min(Forecast.stated)).where(Forecast.prediction_id == prediction_id, Forecast.withdrawn_at.is_(None))
     ).scalar_one_or_none()
@@ -238,8 +283,16 @@ def add_prediction(
     prediction_id: str | None = None,
     today: date | None = None,
 ) -> Prediction:
-    """A new prediction and its first forecast. Raises AlreadyExists for a taken id."""
+    """A new prediction and its first forecast. Raises AlreadyExists for a taken id.
+
+    Every value is checked before anything is written.
+    """
     claim = _check_claim(claim)
+    criteria = _check_criteria(criteria)
+    _check_deadline_text(deadline_text)
+    check_forecast_text(quote, probability_text)
+    check_source_name("source", (source or "").strip())
+    tags = clean_tags(tags)
     check_probability(probability)
     _check_stated(stated, today)
     _check_deadline(deadline, stated)
@@ -256,7 +309,7 @@ def add_prediction(
     prediction = Prediction(
         id=prediction_id,
         claim=claim,
-        criteria=(criteria or "").strip() or None,
+        criteria=criteria,
         deadline=deadline,
         deadline_text=deadline_text,
         deadline_vague=deadline_vague,
@@ -339,6 +392,7 @@ def add_forecast(
 
     A forecast stated after the outcome became known is stored but never scored.
     """
+    check_forecast_text(quote, probability_text)
     _check_stated(stated, today)
     article_url = _clean_article_url(article_url)
     prediction = require_prediction(session, prediction_id)
@@ -382,6 +436,7 @@ def correct_forecast(
     Unlike `add_forecast` (an update: the source changed its mind) this rewrites the entry;
     the event log keeps the old values.
     """
+    check_forecast_text(quote, probability_text)
     if stated is not None:
         _check_stated(stated, today)
     require_prediction(session, prediction_id)
@@ -426,7 +481,10 @@ def resolve(
     processes resolve the same prediction at once exactly one wins, on SQLite and PostgreSQL.
     Re-resolving with `force` keeps the earlier resolution in history.
     """
+    check_lookup("id", prediction_id)
     outcome_text, outcome_value = parse_outcome(outcome)
+    check_text("by", actor, COLUMN_LENGTHS["resolution.recorded_by"])
+    check_text("note", note, None, multiline=True)
     if resolved_on > today:
         raise InvalidValue("resolution date", resolved_on.isoformat(), f"a date on or before today ({today.isoformat()})")
     evidence = [check_evidence("evidence", e) for e in evidence if e and e.strip()]
@@ -512,18 +570,25 @@ def edit_prediction(
     tags: list[str] | None = None,
     owner: str | None = _UNSET,
 ) -> dict[str, Any]:
-    """Change what was given; returns {field: {old, new}}. A new deadline starts fresh nag rounds."""
+    """Change what was given; returns {field: {old, new}}. A new deadline starts fresh nag rounds.
+
+    Every value is checked before anything is changed.
+    """
     if owner is not _UNSET and owner is not None:
         owner = check_email("owner", owner)
+    if claim is not None:
+        claim = _check_claim(claim)
+    cleaned_criteria = _check_criteria(criteria)  # '' clears the criteria, as with add
+    _check_deadline_text(deadline_text)
+    if tags is not None:
+        tags = clean_tags(tags)
     prediction = require_prediction(session, prediction_id)
     changes: dict[str, Any] = {}
     if claim is not None:
-        claim = _check_claim(claim)
         if claim != prediction.claim:
             changes["claim"] = {"old": prediction.claim, "new": claim}
             prediction.claim = claim
     if criteria is not None:
-        cleaned_criteria = criteria.strip() or None  # '' clears the criteria, as with add
         if cleaned_criteria != prediction.criteria:
             changes["criteria"] = {"old": prediction.criteria, "new": cleaned_criteria}
             prediction.criteria = cleaned_criteria

@@ -10,6 +10,27 @@ import click
 from predtrack.cli.common import emit_json, handle_errors, now, parse_date_option, session_scope, settings_from, today
 
 
+def check_text_option(name: str, value: str | None, column: str | None = None, multiline: bool = False) -> None:
+    """Refuse a text option or argument before anything is written (values.check_text), naming it.
+
+    No control characters (tab and line breaks only where `multiline`) and, when `column`
+    names one of values.COLUMN_LENGTHS, no more characters than that column holds: the same
+    refusal on SQLite and PostgreSQL. Surrounding blanks are not counted: the services strip them.
+    """
+    if value is None:
+        return
+    from predtrack.values import COLUMN_LENGTHS, check_text
+
+    check_text(name, value.strip(), COLUMN_LENGTHS[column] if column else None, multiline)
+
+
+def check_tag_options(values: tuple[str, ...] | list[str]) -> None:
+    """Refuse a bad --tag before anything is written (values.clean_tags)."""
+    from predtrack.values import clean_tags
+
+    clean_tags(values)
+
+
 def read_deadline_option(value: str | None, stated: date, settings) -> tuple[date | None, str | None, bool]:
     """(deadline, the words it came from, vague) from a --deadline flag; raises InvalidValue."""
     if value is None:
@@ -167,6 +188,13 @@ def add_cmd(claim, source, deadline, owner, stated, probability, criteria, quote
     """
     from predtrack import store
 
+    check_text_option("CLAIM", claim, multiline=True)
+    check_text_option("--by", source, "source.name")
+    check_text_option("--deadline", deadline)
+    check_text_option("--probability", probability, "forecast.probability_text")
+    check_text_option("--criteria", criteria, multiline=True)
+    check_text_option("--quote", quote, multiline=True)
+    check_tag_options(tags)
     settings = settings_from()
     local_today = today(settings)
     stated_on = parse_date_option(stated, "--stated") or local_today
@@ -224,6 +252,13 @@ def forecast_cmd(prediction_id, source, probability, stated, quote, article_url,
     """
     from predtrack import store
 
+    if withdraw or correct:
+        # Only looked up (store.check_lookup): a name stored before these checks stays reachable.
+        check_text_option("--by", source, multiline=True)
+    else:
+        check_text_option("--by", source, "source.name")
+    check_text_option("--probability", probability, "forecast.probability_text")
+    check_text_option("--quote", quote, multiline=True)
     settings = settings_from()
     if withdraw:
         if probability is not None or correct:
@@ -286,6 +321,8 @@ def resolve_cmd(prediction_id, outcome, on, note, evidence, by, force):
     from predtrack import store
     from predtrack.values import check_evidence
 
+    check_text_option("--note", note, multiline=True)
+    check_text_option("--by", by, "resolution.recorded_by")
     settings = settings_from()
     local_today = today(settings)
     resolved_on = parse_date_option(on, "--on") or local_today
@@ -341,6 +378,10 @@ def edit_cmd(prediction_id, claim, deadline, criteria, tags, owner):
     """
     from predtrack import store
 
+    check_text_option("--claim", claim, multiline=True)
+    check_text_option("--deadline", deadline)
+    check_text_option("--criteria", criteria, multiline=True)
+    check_tag_options([t for t in tags if t.strip()])
     settings = settings_from()
     kwargs: dict = {}
     if claim is not None:

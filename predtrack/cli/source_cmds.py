@@ -53,7 +53,9 @@ def rename_cmd(old, new):
       predtrack sources rename "M. Zuckerberg" "Mark Zuckerberg"
     """
     from predtrack import store
+    from predtrack.cli.core_cmds import check_text_option
 
+    check_text_option("NEW", new, "source.name")
     settings = settings_from()
     with session_scope(write=True) as session:
         store.rename_source(session, actor=settings.user_name, now=now(), old=old, new=new)
@@ -92,9 +94,11 @@ def set_cmd(name, organisation, kind):
       predtrack sources set "Alexandr Wang" --organisation Meta --kind person
     """
     from predtrack import store
+    from predtrack.cli.core_cmds import check_text_option
 
     if organisation is None and kind is None:
         raise click.UsageError("nothing to set: give --organisation or --kind")
+    check_text_option("--organisation", organisation, "source.name")
     settings = settings_from()
     with session_scope(write=True) as session:
         store.set_source(session, actor=settings.user_name, now=now(), name=name, kind=kind, organisation=organisation)
