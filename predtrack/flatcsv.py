@@ -255,24 +255,14 @@ class FlatCsvReader:
             return None
         return names
 
-    def _text_checks(self, names: Iterable[str]) -> list[tuple[str, Callable[[str, str], str], set[str] | None]]:
-        """(column, check, the cells it accepted) for each free-text column of a header.
-
-        One-line cells (names, phrases) repeat a lot and are checked once each, as links are;
-        multi-line text (claims, quotes, notes) rarely repeats, and one regular expression search
-        costs less than remembering it: those get no set.
-        """
+    @staticmethod
+    def _text_checks(names: Iterable[str]) -> list[tuple[str, int | None, bool]]:
+        """(column, its width or None, multiline) for each free-text column of a header (files.TEXT_RULES)."""
         checks = []
         for name in names:
             key = TEXT_COLUMN_RULES.get(name)
-            if key is None:
-                continue
-            max_length, multiline = TEXT_RULES[key]
-
-            def check(column: str, text: str, max_length=max_length, multiline=multiline) -> str:
-                return check_text(column, text, max_length, multiline)
-
-            checks.append((name, check, None if multiline else self._accepted_cells.setdefault(f"text:{name}", set())))
+            if key is not None:
+                checks.append((name, *TEXT_RULES[key]))
         return checks
 
     def _row(self, v: dict[str, str], has_extra: bool, text_checks: list, file_index: int, line: int) -> tuple[str, tuple]:
@@ -287,18 +277,18 @@ class FlatCsvReader:
             except InvalidValue as exc:
                 problems.append(str(exc))
         refused: set[str] = set()
-        for column, check, accepted in text_checks:
+        for column, max_length, multiline in text_checks:
             text = v.get(column)
-            if not text or (accepted is not None and text in accepted):
-                continue
-            try:
-                check(column, text)
-            except InvalidValue as exc:
-                problems.append(str(exc))
-                refused.add(column)
-                continue
-            if accepted is not None and len(accepted) < 100_000:
-                accepted.add(text)
+            # A printable cell within its width passes check_text, so only the others pay for the
+            # call (line breaks, tabs, and the rare characters check_text allows that are not
+            # printable, such as a no-break space). Unlike links, no cell is remembered: this test
+            # costs about what a set lookup would, and needs no memory for a million distinct quotes.
+            if text and not (text.isprintable() and (max_length is None or len(text) <= max_length)):
+                try:
+                    check_text(column, text, max_length, multiline)
+                except InvalidValue as exc:
+                    problems.append(str(exc))
+                    refused.add(column)
         extra = v if has_extra else {}
         published = stated = resolved = None
         if (text := (extra.get("published") or None)) is not None:
