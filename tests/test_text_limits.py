@@ -227,6 +227,17 @@ def test_sources_rename_merge_and_set_refuse_bad_names_and_change_nothing(run_cl
     ])
 
 
+def test_searches_refuse_a_nul_with_the_option_named(run_cli, backend_url):
+    add(run_cli)
+    assert_all_refused(run_cli, backend_url, [
+        (("list", "--tag", "ai\x00"), f"invalid --tag 'ai\\x00': {MULTILINE}; {NUL_AT.format(3)}"),
+        (("list", "--search", "Meta\x00"), f"invalid --search 'Meta\\x00': {MULTILINE}; {NUL_AT.format(5)}"),
+        (("list", "--source", "Meta\x00"), f"invalid --source 'Meta\\x00': {MULTILINE}; {NUL_AT.format(5)}"),
+        (("score", "--tag", "ai\x00"), f"invalid --tag 'ai\\x00': {MULTILINE}; {NUL_AT.format(3)}"),
+        (("score", "--source", "Meta\x00"), f"invalid --source 'Meta\\x00': {MULTILINE}; {NUL_AT.format(5)}"),
+    ])
+
+
 def test_a_user_name_longer_than_its_column_is_refused_before_anything_is_written(run_cli, backend_url, config_file):
     assert run_cli("sources").exit_code == 0  # a new SQLite file exists before the comparison
     config_file.write_text(f'[user]\nname = "{"u" * 201}"\n', encoding="utf-8")
