@@ -75,10 +75,7 @@ def due_cmd(as_of, within, as_json):
       predtrack due --within 30 --json
     """
     from predtrack import queries
-    from predtrack.values import check_text
 
-    for option, value in (("--source", source), ("--tag", tag), ("--search", search)):
-        check_text(option, value, multiline=True)  # only what no database can be asked (a NUL)
     day = parse_date_option(as_of, "--as-of") or today(settings_from())
     with session_scope() as session:
         predictions = queries.list_predictions(session, as_of=day, status="due", due_within=within)
