@@ -191,6 +191,13 @@ def clean_tags(values: Iterable[Any]) -> list[str]:
     return clean_tag_values(str(v) for v in values)
 
 
+def _iso_date(text: str) -> date | None:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
 def read_date(value: Any, field_name: str) -> date:
     if isinstance(value, datetime):
         return value.date()
@@ -496,6 +503,8 @@ class _Reader:
         reference = article.published if article is not None and article.published else None
         if reference is None and record.forecasts:
             reference = min(f.stated for f in record.forecasts)
+        if reference is None and explicit is None:
+            reference = _iso_date(text)  # a date itself needs nothing to be read from
         if reference is None and explicit is None:
             self.error(self.value_line(data, "deadline", line),
                        f"{what}: the deadline phrase {text!r} needs a date to be read from: give deadline_date, the article's published date, or a forecast")

@@ -91,6 +91,18 @@ def test_deadline_date_wins_over_the_phrase_and_an_unreadable_phrase_needs_it():
     assert len(loaded.errors) == 1 and loaded.errors[0].startswith("p.yaml:7: prediction one: invalid deadline 'when pigs fly'")
 
 
+def test_a_date_as_deadline_needs_no_date_to_be_read_from_but_a_phrase_does():
+    bare = "predictions:\n  - id: one\n    claim: Something happens.\n    deadline: {}\n"
+    (record,) = load(bare.format("2027-01-01")).predictions
+    assert record.deadline == date(2027, 1, 1)
+    (record,) = files.load_text(json.dumps({"predictions": [{"id": "two", "claim": "C", "deadline": "2027-01-01"}]}), "p.json").predictions
+    assert record.deadline == date(2027, 1, 1)
+    loaded = load(bare.format("by Q2 2027"))
+    assert loaded.predictions == []
+    assert loaded.errors == ["p.yaml:4: prediction one: the deadline phrase 'by Q2 2027' needs a date to be read from: "
+                             "give deadline_date, the article's published date, or a forecast"]
+
+
 def test_null_deadline_means_no_deadline():
     (record,) = load(GOOD.replace("deadline: by Q2 2027", "deadline: null")).predictions
     assert record.deadline is None and record.deadline_text is None and "deadline" in record.given
