@@ -145,6 +145,17 @@ def _address_list(value: Any, where: str) -> list[str]:
         raise ConfigError(str(exc)) from None
 
 
+def _checked_user_name(name: str, where: str) -> str:
+    """The name every event is logged under: refused here, naming the setting, rather than at the first write."""
+    from predtrack.errors import InvalidValue
+    from predtrack.values import COLUMN_LENGTHS, check_text
+
+    try:
+        return check_text(where, name, COLUMN_LENGTHS["event.actor"])
+    except InvalidValue as exc:
+        raise ConfigError(str(exc)) from None
+
+
 def _env_bool(value: str, where: str) -> bool:
     lowered = value.strip().lower()
     if lowered in {"1", "true", "yes", "on"}:
@@ -194,7 +205,8 @@ def load_settings(
     user = _section(data, "user", path)
     name = env.get("PREDTRACK_USER") or user.get("name")
     if name is not None:
-        settings.user_name = _expect(name, str, "[user] name", "a string")
+        settings.user_name = _checked_user_name(_expect(name, str, "[user] name", "a string"),
+                                                "PREDTRACK_USER" if env.get("PREDTRACK_USER") else "[user] name")
     else:
         try:
             settings.user_name = getpass.getuser()

@@ -242,7 +242,9 @@ def test_a_user_name_longer_than_its_column_is_refused_before_anything_is_writte
     assert run_cli("sources").exit_code == 0  # a new SQLite file exists before the comparison
     config_file.write_text(f'[user]\nname = "{"u" * 201}"\n', encoding="utf-8")
     before = contents(backend_url)
-    refused(run_cli("add", "Meta ships", "--by", "A", "-p", "0.5"), f"invalid user name '{'u' * 40}...': {one_line(200)}; it has 201 characters")
+    # Refused when the config is read, naming the setting: by every command, read-only ones too.
+    refused(run_cli("add", "Meta ships", "--by", "A", "-p", "0.5"), f"invalid [user] name '{'u' * 40}...': {one_line(200)}; it has 201 characters")
+    refused(run_cli("list"), f"invalid [user] name '{'u' * 40}...': {one_line(200)}; it has 201 characters")
     assert contents(backend_url) == before
 
 
