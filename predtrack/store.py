@@ -16,7 +16,8 @@ from sqlmodel import Session
 
 from predtrack.errors import AlreadyExists, AlreadyResolved, Conflict, InvalidValue, NotFound
 from predtrack.values import (
-    COLUMN_LENGTHS, SOURCE_KINDS, check_email, check_evidence, check_id, check_probability, check_text, check_url, clean_tags,
+    COLUMN_LENGTHS, SOURCE_KINDS, check_email, check_evidence, check_id, check_lookup, check_probability, check_text, check_url,
+    clean_tags,
     parse_outcome, slugify,
 )
 from predtrack.models import (
@@ -53,15 +54,6 @@ def unique_id(session: Session, base: str) -> str:
     while f"{base}-{n}" in taken:
         n += 1
     return f"{base}-{n}"
-
-
-def check_lookup(field: str, value: str) -> str:
-    """A name or id to look up, refused only when no database could be asked about it (a NUL).
-
-    It is not held to the rule for new values (one line, the column's width): a name stored
-    before those rules were checked must stay reachable, to be renamed or merged away.
-    """
-    return check_text(field, value, None, multiline=True)
 
 
 def check_source_name(field: str, name: str | None) -> str | None:

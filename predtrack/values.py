@@ -110,6 +110,15 @@ def check_text(field: str, value: str | None, max_length: int | None = None, mul
     return value
 
 
+
+def check_lookup(field: str, value: str | None) -> str | None:
+    """A name, id or search text to look up, refused only when no database could be asked about it (a NUL).
+
+    It is not held to the rule for new values (one line, the column's width): a name stored
+    before those rules were checked must stay reachable, to be renamed or merged away.
+    """
+    return check_text(field, value, None, multiline=True)
+
 def parse_outcome(value: str | float | int | bool) -> tuple[str, float | None]:
     """An outcome as (text, value): yes -> ("yes", 1.0), "0.3" -> ("0.3", 0.3), ambiguous -> ("ambiguous", None)."""
     if isinstance(value, bool):  # YAML 1.1 readers turn `yes` into True

@@ -253,7 +253,7 @@ def forecast_cmd(prediction_id, source, probability, stated, quote, article_url,
     from predtrack import store
 
     if withdraw or correct:
-        # Only looked up (store.check_lookup): a name stored before these checks stays reachable.
+        # Only looked up (values.check_lookup): a name stored before these checks stays reachable.
         check_text_option("--by", source, multiline=True)
     else:
         check_text_option("--by", source, "source.name")

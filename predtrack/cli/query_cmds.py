@@ -47,10 +47,10 @@ def list_cmd(status, source, tag, search, as_of, limit, as_json):
       predtrack list --status all --source Meta --json
     """
     from predtrack import queries
-    from predtrack.values import check_text
+    from predtrack.values import check_lookup
 
     for option, value in (("--source", source), ("--tag", tag), ("--search", search)):
-        check_text(option, value, multiline=True)  # only what no database can be asked (a NUL)
+        check_lookup(option, value)
     day = parse_date_option(as_of, "--as-of") or today(settings_from())
     with session_scope() as session:
         predictions = queries.list_predictions(session, as_of=day, status=status, source=source, tag=tag, search=search, limit=limit)

@@ -138,11 +138,11 @@ def score_cmd(by, sources, tags, consensus, clip, as_of, since, until, all_forec
       predtrack score --no-cache
     """
     from predtrack import scoring
-    from predtrack.values import check_text
+    from predtrack.values import check_lookup
 
     for option, values in (("--source", sources), ("--tag", tags)):
         for value in values:
-            check_text(option, value, multiline=True)  # only what no database can be asked (a NUL)
+            check_lookup(option, value)
     day = parse_date_option(as_of, "--as-of") or today(settings_from())
     since_day = parse_date_option(since, "--since")
     until_day = parse_date_option(until, "--until")
